@@ -1,0 +1,407 @@
+package org.parley.client;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.parley.protocol.Frames;
+import org.parley.protocol.Model.Message;
+import org.parley.protocol.WireJson;
+
+/**
+ * The realtime SDK: keeps one WebSocket open, reconnects with backoff and jitter, catches
+ * up from its cursors on every connect, delivers each message once and in order, sends with
+ * client ids (retried across reconnects, so a send is never lost nor doubled) and reports
+ * delivered receipts. All state lives on one dispatcher thread; listener calls come from it.
+ */
+public final class ParleyClient implements AutoCloseable {
+
+    /** Callbacks, all on the SDK's dispatcher thread. Keep them short. */
+    public interface Listener {
+        default void onMessage(Message message) {}
+
+        default void onReceipt(Frames.Receipt receipt) {}
+
+        /** Connected and caught up: everything missed while away has been delivered. */
+        default void onCaughtUp() {}
+
+        default void onDisconnected(int code, String reason) {}
+
+        /** This device was signed out (or its token refused); the client stops reconnecting. */
+        default void onSignedOut() {}
+    }
+
+    private record PendingSend(String frame, CompletableFuture<Frames.Ack> result) {}
+
+    private final RestClient rest;
+    private final HttpClient http;
+    private final Listener listener;
+    private final ChatCursors cursors;
+    private final ScheduledExecutorService dispatcher;
+    private final Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10), ThreadLocalRandom.current());
+    private final Map<String, PendingSend> pending = new LinkedHashMap<>();
+    private final Map<String, Long> deliveredToSend = new HashMap<>();
+    private final boolean autoDelivered;
+
+    private WebSocket ws;
+    private CompletableFuture<?> sendChain = CompletableFuture.completedFuture(null);
+    private StringBuilder partial = new StringBuilder();
+    private boolean started;
+    private boolean closed;
+    private boolean caughtUp;
+    private long lastHeard;
+    private long idleLimitMs = 70_000;
+    private int generation;
+    private String selfId;
+
+    private ParleyClient(URI base, String token, Listener listener, ChatCursors cursors, boolean autoDelivered) {
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        this.rest = new RestClient(base, http);
+        this.rest.token(token);
+        this.listener = listener;
+        this.cursors = cursors;
+        this.autoDelivered = autoDelivered;
+        this.dispatcher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "parley-client");
+            t.setDaemon(true);
+            return t;
+        });
+        dispatcher.scheduleWithFixedDelay(this::checkIdle, 5, 5, TimeUnit.SECONDS);
+    }
+
+    public static ParleyClient create(URI base, String token, Listener listener) {
+        return new ParleyClient(base, token, listener, new ChatCursors(), true);
+    }
+
+    /**
+     * @param cursors what the device already has (restored from its own storage)
+     * @param autoDelivered send delivered receipts for every message received
+     */
+    public static ParleyClient create(URI base, String token, Listener listener, ChatCursors cursors, boolean autoDelivered) {
+        return new ParleyClient(base, token, listener, cursors, autoDelivered);
+    }
+
+    public RestClient rest() {
+        return rest;
+    }
+
+    public ChatCursors cursors() {
+        return cursors;
+    }
+
+    /** Opens the socket (and keeps it open until {@link #close}). */
+    public void connect() {
+        dispatcher.execute(() -> {
+            if (started || closed) return;
+            started = true;
+            open();
+        });
+    }
+
+    /** True while connected and caught up. */
+    public boolean isCaughtUp() {
+        return on(() -> caughtUp);
+    }
+
+    /** Sends a text message; completes with the node's ack once the message is durable. */
+    public CompletableFuture<Frames.Ack> send(String chatId, String text) {
+        return send(chatId, UUID.randomUUID().toString(), text, null);
+    }
+
+    /**
+     * Sends with the caller's client id. Until acknowledged, the frame is sent again after
+     * every reconnect; the node keeps one message per client id.
+     */
+    public CompletableFuture<Frames.Ack> send(String chatId, String clientMsgId, String text, String replyTo) {
+        String frame = encode(new Frames.Send(clientMsgId, chatId, clientMsgId, text, replyTo));
+        CompletableFuture<Frames.Ack> result = new CompletableFuture<>();
+        dispatcher.execute(() -> {
+            if (closed) {
+                result.completeExceptionally(new ParleyException("CLOSED", 0, "client closed"));
+                return;
+            }
+            pending.put(clientMsgId, new PendingSend(frame, result));
+            if (caughtUp) write(frame);
+        });
+        return result;
+    }
+
+    /** Moves this user's read cursor in the chat (over the socket when connected, else REST). */
+    public void markRead(String chatId, long upToSeq) {
+        dispatcher.execute(() -> {
+            if (ws != null && caughtUp) write(encode(new Frames.Read(null, chatId, upToSeq)));
+            else CompletableFuture.runAsync(() -> rest.markRead(chatId, upToSeq));
+        });
+    }
+
+    /** Sends not yet acknowledged by the node. */
+    public int pendingSends() {
+        return on(pending::size);
+    }
+
+    private <T> T on(java.util.concurrent.Callable<T> task) {
+        try {
+            return dispatcher.submit(task).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String encode(Object frame) {
+        try {
+            return WireJson.mapper().writeValueAsString(frame);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // ---- connection lifecycle (dispatcher thread) ----
+
+    private void open() {
+        if (closed) return;
+        int gen = ++generation;
+        URI uri = URI.create(rest.base().toString().replaceFirst("^http", "ws") + "/v1/ws");
+        http.newWebSocketBuilder()
+                .header("Authorization", "Bearer " + rest.token())
+                .connectTimeout(Duration.ofSeconds(10))
+                .buildAsync(uri, new SocketListener(gen))
+                .whenComplete((socket, failure) -> dispatcher.execute(() -> {
+                    if (gen != generation) return;
+                    if (failure != null) {
+                        Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+                        if (cause instanceof WebSocketHandshakeException h && h.getResponse().statusCode() == 401) {
+                            closed = true;
+                            listener.onSignedOut();
+                            return;
+                        }
+                        scheduleReconnect();
+                        return;
+                    }
+                    if (closed) {
+                        socket.abort();
+                        return;
+                    }
+                    ws = socket;
+                    lastHeard = System.currentTimeMillis();
+                }));
+    }
+
+    private void scheduleReconnect() {
+        ws = null;
+        caughtUp = false;
+        sendChain = CompletableFuture.completedFuture(null);
+        if (closed) return;
+        long delay = backoff.next().toMillis();
+        dispatcher.schedule(this::open, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void checkIdle() {
+        if (ws != null && System.currentTimeMillis() - lastHeard > idleLimitMs) {
+            ws.abort(); // onError/onClose follow and reconnect
+            lost(generation, 1006, "no traffic from the node");
+        }
+    }
+
+    private void lost(int gen, int code, String reason) {
+        if (gen != generation) return;
+        generation++; // late callbacks of the old socket are ignored
+        if (ws != null) ws.abort();
+        listener.onDisconnected(code, reason);
+        if (code == 4401) {
+            closed = true;
+            listener.onSignedOut();
+            return;
+        }
+        scheduleReconnect();
+    }
+
+    private void write(String frame) {
+        WebSocket socket = ws;
+        if (socket == null) return;
+        // java.net.http allows one outstanding send: chain them.
+        sendChain = sendChain.thenCompose(v -> socket.sendText(frame, true)).exceptionally(e -> null);
+    }
+
+    private void sync() {
+        write(encode(new Frames.Sync("sync", cursors.snapshot())));
+    }
+
+    // ---- frames from the node (dispatcher thread) ----
+
+    private void onFrame(String text) {
+        Frames.ServerFrame frame;
+        try {
+            frame = WireJson.mapper().readValue(text, Frames.ServerFrame.class);
+        } catch (JsonProcessingException e) {
+            return; // a frame type newer than this SDK: ignore it
+        }
+        switch (frame) {
+            case Frames.Ready r -> {
+                selfId = r.userId();
+                idleLimitMs = r.pingIntervalSeconds() * 2_000L + 10_000L;
+                sync();
+            }
+            case Message m -> onMessage(m);
+            case Frames.Synced s -> {
+                if (s.more()) {
+                    sync();
+                } else {
+                    caughtUp = true;
+                    backoff.reset();
+                    for (PendingSend p : pending.values()) write(p.frame());
+                    listener.onCaughtUp();
+                }
+            }
+            case Frames.Ack a -> {
+                PendingSend p = a.id() == null ? null : pending.remove(a.id());
+                if (p != null) p.result().complete(a);
+            }
+            case Frames.Error e -> onError(e);
+            case Frames.Receipt r -> listener.onReceipt(r);
+            case Frames.SignedOut s -> {
+                closed = true;
+                listener.onSignedOut();
+            }
+            case Frames.Pong p -> {}
+        }
+    }
+
+    private void onError(Frames.Error e) {
+        if (e.id() == null) return;
+        PendingSend p = pending.get(e.id());
+        if (p == null) return;
+        ParleyException failure = new ParleyException(e.code(), 0, e.message());
+        if (failure.retryable()) {
+            long delay = 200 + ThreadLocalRandom.current().nextLong(300);
+            dispatcher.schedule(() -> {
+                if (caughtUp && pending.get(e.id()) == p) write(p.frame());
+            }, delay, TimeUnit.MILLISECONDS);
+        } else {
+            pending.remove(e.id());
+            p.result().completeExceptionally(failure);
+        }
+    }
+
+    private void onMessage(Message m) {
+        switch (cursors.check(m.chatId(), m.seq())) {
+            case DUPLICATE -> {}
+            case NEW -> accept(m);
+            case GAP -> {
+                repair(m.chatId(), m.seq());
+                if (cursors.check(m.chatId(), m.seq()) == ChatCursors.Verdict.NEW) accept(m);
+            }
+        }
+    }
+
+    /** Fetches what is missing below {@code seq} over REST, in order. */
+    private void repair(String chatId, long seq) {
+        try {
+            long from = cursors.get(chatId);
+            while (from < seq - 1) {
+                var page = rest.messages(chatId, 200, null, from);
+                if (page.messages().isEmpty()) break;
+                for (Message missed : page.messages()) {
+                    if (missed.seq() >= seq) return;
+                    if (cursors.check(chatId, missed.seq()) != ChatCursors.Verdict.DUPLICATE) accept(missed);
+                    from = missed.seq();
+                }
+                if (!page.hasMore()) break;
+            }
+            if (cursors.get(chatId) < seq - 1) cursors.advance(chatId, seq - 1); // history before we joined is not ours to see
+        } catch (ParleyException e) {
+            // the socket will resync from the cursor after the next reconnect
+        }
+    }
+
+    private void accept(Message m) {
+        cursors.advance(m.chatId(), m.seq());
+        listener.onMessage(m);
+        if (autoDelivered && !m.senderId().equals(selfId)) {
+            boolean first = deliveredToSend.isEmpty();
+            deliveredToSend.merge(m.chatId(), m.seq(), Math::max);
+            if (first) dispatcher.schedule(this::flushDelivered, 50, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void flushDelivered() {
+        if (ws != null) {
+            deliveredToSend.forEach((chat, seq) -> write(encode(new Frames.Delivered(null, chat, seq))));
+        }
+        deliveredToSend.clear();
+    }
+
+    private final class SocketListener implements WebSocket.Listener {
+        private final int gen;
+
+        SocketListener(int gen) {
+            this.gen = gen;
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            String chunk = data.toString();
+            dispatcher.execute(() -> {
+                if (gen != generation) return;
+                lastHeard = System.currentTimeMillis();
+                partial.append(chunk);
+                if (last) {
+                    String text = partial.toString();
+                    partial = new StringBuilder();
+                    onFrame(text);
+                }
+            });
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
+            dispatcher.execute(() -> lastHeard = System.currentTimeMillis());
+            return WebSocket.Listener.super.onPing(webSocket, message);
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            dispatcher.execute(() -> lost(gen, statusCode, reason));
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            dispatcher.execute(() -> lost(gen, 1006, String.valueOf(error)));
+        }
+    }
+
+    /** Stops reconnecting and closes the socket; unacknowledged sends fail. */
+    @Override
+    public void close() {
+        try {
+            dispatcher.submit(() -> {
+                closed = true;
+                generation++;
+                if (ws != null) ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
+                List<PendingSend> left = new ArrayList<>(pending.values());
+                pending.clear();
+                for (PendingSend p : left) p.result().completeExceptionally(new ParleyException("CLOSED", 0, "client closed"));
+            }).get(5, TimeUnit.SECONDS);
+        } catch (Exception ignored) {
+            // closing anyway
+        }
+        dispatcher.shutdownNow();
+    }
+}

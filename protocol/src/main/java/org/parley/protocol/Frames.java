@@ -1,0 +1,128 @@
+package org.parley.protocol;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.annotation.JsonTypeName;
+import java.util.Map;
+
+/** WebSocket frames: JSON text frames told apart by their {@code "type"}. */
+public final class Frames {
+    private Frames() {}
+
+    /** Frames a device sends. {@code id} is optional; the answer (ack or error) repeats it. */
+    @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+    @JsonSubTypes({
+        @JsonSubTypes.Type(Send.class),
+        @JsonSubTypes.Type(Sync.class),
+        @JsonSubTypes.Type(Delivered.class),
+        @JsonSubTypes.Type(Read.class),
+        @JsonSubTypes.Type(Ping.class)
+    })
+    public sealed interface ClientFrame permits Send, Sync, Delivered, Read, Ping {
+        String id();
+    }
+
+    @JsonTypeName("send")
+    public record Send(String id, String chatId, String clientMsgId, String text, String replyTo) implements ClientFrame {
+        public Send {
+            Validate.id("chatId", chatId);
+            new Requests.SendMessageRequest(clientMsgId, text, replyTo);
+        }
+
+        public Requests.SendMessageRequest request() {
+            return new Requests.SendMessageRequest(clientMsgId, text, replyTo);
+        }
+    }
+
+    /**
+     * Asks for everything after the given per-chat cursors (chatId → highest seq the device
+     * has). Chats the device does not list start from 0. Answered by message frames, then
+     * {@code synced}; when {@code more} is true the device sends another sync with its new
+     * cursors.
+     */
+    @JsonTypeName("sync")
+    public record Sync(String id, Map<String, Long> cursors) implements ClientFrame {
+        public Sync {
+            cursors = cursors == null ? Map.of() : Map.copyOf(cursors);
+            if (cursors.size() > 10_000) throw ApiException.invalid("at most 10000 cursors");
+            cursors.forEach((chat, seq) -> {
+                Validate.id("cursors key", chat);
+                if (seq == null || seq < 0) throw ApiException.invalid("cursor values must be >= 0");
+            });
+        }
+    }
+
+    @JsonTypeName("delivered")
+    public record Delivered(String id, String chatId, long upToSeq) implements ClientFrame {
+        @JsonCreator
+        public Delivered(String id, String chatId, Long upToSeq) {
+            this(id, chatId, upToSeq == null ? -1 : upToSeq.longValue());
+        }
+
+        public Delivered {
+            Validate.id("chatId", chatId);
+            if (upToSeq < 0) throw ApiException.invalid("upToSeq is required and must be >= 0");
+        }
+    }
+
+    @JsonTypeName("read")
+    public record Read(String id, String chatId, long upToSeq) implements ClientFrame {
+        @JsonCreator
+        public Read(String id, String chatId, Long upToSeq) {
+            this(id, chatId, upToSeq == null ? -1 : upToSeq.longValue());
+        }
+
+        public Read {
+            Validate.id("chatId", chatId);
+            if (upToSeq < 0) throw ApiException.invalid("upToSeq is required and must be >= 0");
+        }
+    }
+
+    @JsonTypeName("ping")
+    public record Ping(String id) implements ClientFrame {}
+
+    /** Frames the node sends. */
+    @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+    @JsonSubTypes({
+        @JsonSubTypes.Type(value = Model.Message.class, name = "message"),
+        @JsonSubTypes.Type(Ack.class),
+        @JsonSubTypes.Type(Error.class),
+        @JsonSubTypes.Type(Receipt.class),
+        @JsonSubTypes.Type(Synced.class),
+        @JsonSubTypes.Type(Pong.class),
+        @JsonSubTypes.Type(Ready.class),
+        @JsonSubTypes.Type(SignedOut.class)
+    })
+    public sealed interface ServerFrame permits Model.Message, Ack, Error, Receipt, Synced, Pong, Ready, SignedOut {}
+
+    /** Answer to a send: the message is durable. {@code duplicate} is true for a repeated clientMsgId. */
+    @JsonTypeName("ack")
+    public record Ack(String id, String chatId, String clientMsgId, String msgId, Long seq, Long sentAt, Boolean duplicate)
+            implements ServerFrame {
+        public static Ack of(String id) {
+            return new Ack(id, null, null, null, null, null, null);
+        }
+    }
+
+    @JsonTypeName("error")
+    public record Error(String id, String code, String message) implements ServerFrame {}
+
+    /** A member's delivered or read cursor moved in a chat you are in. */
+    @JsonTypeName("receipt")
+    public record Receipt(String chatId, String userId, String kind, long upToSeq, long at) implements ServerFrame {}
+
+    @JsonTypeName("synced")
+    public record Synced(String id, boolean more) implements ServerFrame {}
+
+    @JsonTypeName("pong")
+    public record Pong(String id) implements ServerFrame {}
+
+    /** First frame on every socket: who you are and the node's limits. */
+    @JsonTypeName("ready")
+    public record Ready(String userId, String deviceId, int maxFrameBytes, int pingIntervalSeconds) implements ServerFrame {}
+
+    /** This device was signed out; the socket closes right after. */
+    @JsonTypeName("signedOut")
+    public record SignedOut(String deviceId) implements ServerFrame {}
+}

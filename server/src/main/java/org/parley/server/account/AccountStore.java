@@ -1,0 +1,18 @@
+package org.parley.server.account;
+
+import java.util.Optional;
+import org.parley.protocol.Model.User;
+
+/** Users and their profiles. */
+public interface AccountStore {
+
+    /** The user with this phone, created with {@code newUserId} when there is none. */
+    User createOrGet(String phone, String newUserId, long now);
+
+    Optional<User> byId(String userId);
+
+    Optional<User> byPhone(String phone);
+
+    /** Sets the given fields (null = unchanged); empty when the user does not exist. */
+    Optional<User> updateProfile(String userId, String displayName, String about);
+}

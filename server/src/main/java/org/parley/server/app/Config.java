@@ -1,0 +1,219 @@
+package org.parley.server.app;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * The node's configuration. Sources, later ones winning: built-in defaults, the YAML file
+ * ({@code --config}), environment variables ({@code PARLEY_} + key upper-cased with dots as
+ * underscores), command-line flags. Unknown keys and invalid values stop start-up with a
+ * message naming the key.
+ */
+public record Config(
+        String host,
+        int port,
+        Path dataDir,
+        String store,
+        String pgUrl,
+        String pgUser,
+        String pgPassword,
+        String pgSchema,
+        int pgPoolSize,
+        boolean devCodes,
+        int codeTtlSeconds,
+        int codeMaxAttempts,
+        int codesPerPhonePerHour,
+        int codesPerIpPerHour,
+        int signInsPerIpPerHour,
+        int wsPingIntervalSeconds,
+        int wsIdleTimeoutSeconds,
+        int wsMaxFrameBytes,
+        int wsOutboundQueueBytes,
+        int wsSyncBatch,
+        int httpMaxBodyBytes,
+        int writerShards,
+        int writerMaxBatch,
+        int shutdownGraceSeconds) {
+
+    /** A configuration problem, named by key; start-up stops with this message. */
+    public static final class Invalid extends RuntimeException {
+        public Invalid(String message) {
+            super(message);
+        }
+    }
+
+    private record Key(String name, String defaultValue, String help) {}
+
+    /** Every key with its default ("" = none) and what it means; docs/operations.md lists the same. */
+    static final List<Key> KEYS = List.of(
+            new Key("host", "0.0.0.0", "interface to listen on"),
+            new Key("port", "8080", "HTTP and WebSocket port (0 = any free port)"),
+            new Key("data.dir", "./data", "folder of the embedded store"),
+            new Key("store", "sqlite", "sqlite (embedded) or postgres"),
+            new Key("pg.url", "jdbc:postgresql://127.0.0.1:5432/parley", "PostgreSQL JDBC URL"),
+            new Key("pg.user", "", "PostgreSQL user"),
+            new Key("pg.password", "", "PostgreSQL password"),
+            new Key("pg.schema", "", "schema for Parley's tables (created when missing)"),
+            new Key("pg.poolSize", "16", "PostgreSQL connections"),
+            new Key("auth.devCodes", "", "return sign-in codes in the response (default: true with sqlite, false with postgres)"),
+            new Key("auth.codeTtlSeconds", "300", "how long a sign-in code is valid"),
+            new Key("auth.codeMaxAttempts", "5", "wrong tries before a code is void"),
+            new Key("auth.codesPerPhonePerHour", "5", "codes one phone may request per hour"),
+            new Key("auth.codesPerIpPerHour", "20", "codes one client address may request per hour"),
+            new Key("auth.signInsPerIpPerHour", "60", "sign-in attempts per client address per hour"),
+            new Key("ws.pingIntervalSeconds", "25", "server ping interval"),
+            new Key("ws.idleTimeoutSeconds", "60", "close a socket silent this long"),
+            new Key("ws.maxFrameBytes", "262144", "largest WebSocket message accepted"),
+            new Key("ws.outboundQueueBytes", "1048576", "bytes queued to a socket before it counts as stalled and is closed"),
+            new Key("ws.syncBatch", "1000", "messages per sync answer"),
+            new Key("http.maxBodyBytes", "262144", "largest JSON request body"),
+            new Key("writer.shards", "", "writer threads (default 1 with sqlite, 4 with postgres)"),
+            new Key("writer.maxBatch", "512", "most writes committed in one transaction"),
+            new Key("shutdown.graceSeconds", "10", "time to finish in-flight work on SIGTERM"));
+
+    public static List<String> keyNames() {
+        return KEYS.stream().map(Key::name).toList();
+    }
+
+    public static String envName(String key) {
+        return "PARLEY_" + key.toUpperCase(Locale.ROOT).replace('.', '_');
+    }
+
+    /** Loads from an optional file, the environment and explicit overrides (from flags). */
+    public static Config load(Path file, Map<String, String> env, Map<String, String> overrides) {
+        Map<String, String> values = new TreeMap<>();
+        for (Key k : KEYS) if (!k.defaultValue().isEmpty()) values.put(k.name(), k.defaultValue());
+        if (file != null) values.putAll(readFile(file));
+        Map<String, String> byEnv = new LinkedHashMap<>();
+        for (Key k : KEYS) byEnv.put(envName(k.name()), k.name());
+        for (var e : env.entrySet()) {
+            if (!e.getKey().startsWith("PARLEY_")) continue;
+            String key = byEnv.get(e.getKey());
+            if (key == null) throw new Invalid("unknown environment variable " + e.getKey() + " (known: " + String.join(", ", byEnv.keySet()) + ")");
+            values.put(key, e.getValue());
+        }
+        for (var e : overrides.entrySet()) {
+            requireKnown(e.getKey(), "command line");
+            values.put(e.getKey(), e.getValue());
+        }
+        return from(values);
+    }
+
+    private static void requireKnown(String key, String where) {
+        if (KEYS.stream().noneMatch(k -> k.name().equals(key))) {
+            throw new Invalid("unknown config key '" + key + "' (" + where + "); known keys: " + String.join(", ", keyNames()));
+        }
+    }
+
+    private static Map<String, String> readFile(Path file) {
+        Object root;
+        try (Reader reader = Files.newBufferedReader(file)) {
+            root = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
+        } catch (IOException e) {
+            throw new Invalid("cannot read config file " + file + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            throw new Invalid("config file " + file + " is not valid YAML: " + e.getMessage());
+        }
+        Map<String, String> flat = new TreeMap<>();
+        if (root == null) return flat;
+        if (!(root instanceof Map<?, ?> map)) throw new Invalid("config file " + file + " must be a YAML mapping of keys");
+        flatten("", map, flat, file);
+        return flat;
+    }
+
+    private static void flatten(String prefix, Map<?, ?> map, Map<String, String> into, Path file) {
+        for (var e : map.entrySet()) {
+            String key = prefix + e.getKey();
+            if (e.getValue() instanceof Map<?, ?> nested) {
+                flatten(key + ".", nested, into, file);
+            } else {
+                requireKnown(key, "in " + file);
+                if (e.getValue() == null || e.getValue() instanceof List<?>) throw new Invalid("config key '" + key + "' needs a single value");
+                into.put(key, String.valueOf(e.getValue()));
+            }
+        }
+    }
+
+    private static Config from(Map<String, String> v) {
+        String store = oneOf(v, "store", List.of("sqlite", "postgres"));
+        boolean embedded = store.equals("sqlite");
+        return new Config(
+                text(v, "host"),
+                integer(v, "port", 0, 65535),
+                Path.of(text(v, "data.dir")),
+                store,
+                text(v, "pg.url"),
+                optional(v, "pg.user"),
+                optional(v, "pg.password"),
+                optional(v, "pg.schema"),
+                integer(v, "pg.poolSize", 1, 1000),
+                v.containsKey("auth.devCodes") ? bool(v, "auth.devCodes") : embedded,
+                integer(v, "auth.codeTtlSeconds", 30, 86_400),
+                integer(v, "auth.codeMaxAttempts", 1, 100),
+                integer(v, "auth.codesPerPhonePerHour", 1, 1_000_000),
+                integer(v, "auth.codesPerIpPerHour", 1, 1_000_000),
+                integer(v, "auth.signInsPerIpPerHour", 1, 1_000_000),
+                integer(v, "ws.pingIntervalSeconds", 1, 3600),
+                integer(v, "ws.idleTimeoutSeconds", 2, 7200),
+                integer(v, "ws.maxFrameBytes", 1024, 1 << 20),
+                integer(v, "ws.outboundQueueBytes", 16 * 1024, 1 << 30),
+                integer(v, "ws.syncBatch", 1, 100_000),
+                integer(v, "http.maxBodyBytes", 1024, 1 << 24),
+                v.containsKey("writer.shards") ? integer(v, "writer.shards", 1, 64) : embedded ? 1 : 4,
+                integer(v, "writer.maxBatch", 1, 10_000),
+                integer(v, "shutdown.graceSeconds", 0, 600));
+    }
+
+    private static String text(Map<String, String> v, String key) {
+        String s = v.get(key);
+        if (s == null || s.isBlank()) throw new Invalid("config key '" + key + "' must not be empty");
+        return s.trim();
+    }
+
+    private static String optional(Map<String, String> v, String key) {
+        String s = v.get(key);
+        return s == null || s.isBlank() ? null : s.trim();
+    }
+
+    private static String oneOf(Map<String, String> v, String key, List<String> allowed) {
+        String s = text(v, key);
+        if (!allowed.contains(s)) throw new Invalid("config key '" + key + "' must be one of " + allowed + ", got '" + s + "'");
+        return s;
+    }
+
+    private static boolean bool(Map<String, String> v, String key) {
+        return switch (text(v, key).toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new Invalid("config key '" + key + "' must be true or false, got '" + v.get(key) + "'");
+        };
+    }
+
+    private static int integer(Map<String, String> v, String key, int min, int max) {
+        return parse(v, key, s -> {
+            int n = Integer.parseInt(s);
+            if (n < min || n > max) throw new NumberFormatException();
+            return n;
+        }, "an integer in " + min + ".." + max);
+    }
+
+    private static <T> T parse(Map<String, String> v, String key, Function<String, T> parser, String what) {
+        String s = text(v, key);
+        try {
+            return parser.apply(s);
+        } catch (RuntimeException e) {
+            throw new Invalid("config key '" + key + "' must be " + what + ", got '" + s + "'");
+        }
+    }
+}

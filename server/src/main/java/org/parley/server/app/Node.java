@@ -1,0 +1,248 @@
+package org.parley.server.app;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.parley.protocol.Model.Health;
+import org.parley.server.account.AccountService;
+import org.parley.server.account.SqlAccountStore;
+import org.parley.server.account.SqlDeviceStore;
+import org.parley.server.auth.AuthService;
+import org.parley.server.auth.LogCodeSender;
+import org.parley.server.auth.SqlCodeStore;
+import org.parley.server.chat.ChatService;
+import org.parley.server.chat.SqlChatStore;
+import org.parley.server.delivery.Bus;
+import org.parley.server.delivery.Event;
+import org.parley.server.delivery.LocalBus;
+import org.parley.server.message.MessageService;
+import org.parley.server.message.SqlMessageStore;
+import org.parley.server.ratelimit.RateLimiter;
+import org.parley.server.receipt.ReceiptService;
+import org.parley.server.receipt.SqlCursorStore;
+import org.parley.server.store.Database;
+import org.parley.server.store.GroupCommit;
+import org.parley.server.store.PostgresDatabase;
+import org.parley.server.store.SqliteDatabase;
+import org.parley.server.transport.http.HttpApi;
+import org.parley.server.transport.ws.Connections;
+import org.parley.server.transport.ws.WsEndpoint;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The composition root: one running node, wired explicitly from its {@link Config}. */
+public final class Node implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Node.class);
+
+    private final Config config;
+    private final Database db;
+    private final Vertx vertx;
+    private final ExecutorService blocking;
+    private final MessageService messages;
+    private final ReceiptService receipts;
+    private final Connections connections;
+    private final Bus bus;
+    private final AtomicBoolean shuttingDown = new AtomicBoolean();
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private final int port;
+    private final long startedAt;
+
+    private Node(Config config, Clock clock) {
+        this.config = config;
+        this.startedAt = clock.millis();
+        this.db = openDatabase(config);
+        try {
+            PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            new JvmMemoryMetrics().bindTo(metrics);
+            new JvmThreadMetrics().bindTo(metrics);
+            new ProcessorMetrics().bindTo(metrics);
+            Ids ids = new Ids(clock);
+            this.blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("work-", 0).factory());
+            this.bus = new LocalBus();
+            this.connections = new Connections(metrics);
+
+            var accounts = new SqlAccountStore(db);
+            var devices = new SqlDeviceStore(db);
+            var chatStore = new SqlChatStore(db);
+            var messageStore = new SqlMessageStore(db);
+            var cursorStore = new SqlCursorStore(db);
+            var limiter = new RateLimiter();
+            var auth = new AuthService(new AuthService.Settings(config.devCodes(), Duration.ofSeconds(config.codeTtlSeconds()),
+                    config.codeMaxAttempts(),
+                    new RateLimiter.Policy("codes-per-phone", config.codesPerPhonePerHour(), Duration.ofHours(1)),
+                    new RateLimiter.Policy("codes-per-ip", config.codesPerIpPerHour(), Duration.ofHours(1)),
+                    new RateLimiter.Policy("sign-ins-per-ip", config.signInsPerIpPerHour(), Duration.ofHours(1))),
+                    new SqlCodeStore(db), new LogCodeSender(), accounts, devices, limiter, ids, clock);
+            var accountService = new AccountService(accounts, devices);
+            var chats = new ChatService(chatStore, accounts, messageStore, cursorStore, ids, clock);
+            this.receipts = new ReceiptService(cursorStore, chats, messageStore, bus, clock, config.writerShards(), config.writerMaxBatch(),
+                    observer(metrics, "cursors", null));
+            this.messages = new MessageService(messageStore, chats, chatStore, receipts, bus, ids, clock, config.writerShards(),
+                    config.writerMaxBatch(), observer(metrics, "messages",
+                            Counter.builder("parley.messages.in").description("messages committed by the writer").register(metrics)));
+            bus.subscribe(connections::deliver);
+            bus.subscribe(e -> {
+                if (e instanceof Event.DeviceSignedOut s) auth.forget(s.deviceId());
+            });
+
+            var api = new HttpApi(auth, accountService, chats, messages, receipts, bus, blocking, shuttingDown::get, config.httpMaxBodyBytes());
+            var ws = new WsEndpoint(auth, devices, messages, receipts, connections, blocking, shuttingDown::get, clock,
+                    config.wsMaxFrameBytes(), config.wsSyncBatch(), config.wsOutboundQueueBytes(), config.wsPingIntervalSeconds());
+
+            this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+            HttpServerOptions options = new HttpServerOptions()
+                    .setHost(config.host())
+                    .setMaxWebSocketFrameSize(config.wsMaxFrameBytes() * 4)
+                    .setMaxWebSocketMessageSize(config.wsMaxFrameBytes() * 4)
+                    .setTcpNoDelay(true);
+            int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
+            AtomicInteger boundPort = new AtomicInteger(config.port());
+            java.util.function.Supplier<Router> routers = () -> {
+                Router router = Router.router(vertx);
+                router.get(WsEndpoint.PATH).handler(ws::handle);
+                router.get("/health").handler(ctx -> {
+                    var context = vertx.getOrCreateContext();
+                    blocking.execute(() -> {
+                        boolean up = !shuttingDown.get() && db.ping();
+                        Health health = new Health(up ? "UP" : "DOWN", db.kind(), "parley", System.currentTimeMillis() - startedAt);
+                        context.runOnContext(v -> ctx.response().setStatusCode(up ? 200 : 503)
+                                .putHeader("Content-Type", "application/json").end(encode(health)));
+                    });
+                });
+                router.get("/metrics").handler(ctx -> ctx.response()
+                        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
+                api.install(router);
+                return router;
+            };
+            // The first server fixes the port (0 = any free one); the others share it, one per event loop.
+            deploy(options, routers, boundPort, 1);
+            if (instances > 1) deploy(options, routers, boundPort, instances - 1);
+            this.port = boundPort.get();
+            long pingMs = config.wsPingIntervalSeconds() * 1000L;
+            vertx.setPeriodic(pingMs, pingMs, id -> connections.heartbeat(config.wsIdleTimeoutSeconds() * 1000L));
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+    }
+
+    private static String encode(Object o) {
+        try {
+            return org.parley.protocol.WireJson.mapper().writeValueAsString(o);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void deploy(HttpServerOptions options, java.util.function.Supplier<Router> routers, AtomicInteger port, int instances) {
+        Future<String> deployed = vertx.deployVerticle(() -> new VerticleBase() {
+            @Override
+            public Future<?> start() {
+                return vertx.createHttpServer(options).requestHandler(routers.get()).listen(port.get()).onSuccess(s -> port.set(s.actualPort()));
+            }
+        }, new DeploymentOptions().setInstances(instances));
+        try {
+            deployed.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            vertx.close();
+            throw new IllegalStateException("cannot listen on " + options.getHost() + ":" + port.get() + ": "
+                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+        }
+    }
+
+    private static GroupCommit.Observer observer(PrometheusMeterRegistry metrics, String writer, Counter items) {
+        Timer commits = Timer.builder("parley.store.commit").tag("writer", writer)
+                .description("time to commit one batch durably").publishPercentiles(0.5, 0.99).register(metrics);
+        DistributionSummary sizes = DistributionSummary.builder("parley.store.batch.size").tag("writer", writer)
+                .description("writes per committed batch").register(metrics);
+        return (size, nanos) -> {
+            commits.record(nanos, TimeUnit.NANOSECONDS);
+            sizes.record(size);
+            if (items != null) items.increment(size);
+        };
+    }
+
+    private static Database openDatabase(Config config) {
+        return switch (config.store()) {
+            case "sqlite" -> SqliteDatabase.open(config.dataDir());
+            case "postgres" -> PostgresDatabase.open(config.pgUrl(), config.pgUser(), config.pgPassword(), config.pgSchema(),
+                    config.pgPoolSize());
+            default -> throw new Config.Invalid("config key 'store': unknown store " + config.store());
+        };
+    }
+
+    public static Node start(Config config) {
+        return start(config, Clock.systemUTC());
+    }
+
+    public static Node start(Config config, Clock clock) {
+        return new Node(config, clock);
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /**
+     * Graceful stop: refuse new work, close sockets with 1001, let queued writes commit and
+     * in-flight requests answer, then close the servers and the store.
+     */
+    @Override
+    public void close() {
+        if (!stopped.compareAndSet(false, true)) return;
+        shuttingDown.set(true);
+        log.info("shutting down: closing sockets, flushing pending writes");
+        connections.closeAll();
+        long deadline = System.currentTimeMillis() + 2_000;
+        while (connections.size() > 0 && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        messages.close();
+        receipts.close();
+        blocking.shutdown();
+        try {
+            if (!blocking.awaitTermination(config.shutdownGraceSeconds(), TimeUnit.SECONDS)) {
+                log.warn("in-flight requests still running after {} s; stopping anyway", config.shutdownGraceSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("event loops did not stop cleanly: {}", e.toString());
+        }
+        bus.close();
+        db.close();
+        log.info("stopped");
+    }
+}

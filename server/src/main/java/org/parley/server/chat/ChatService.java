@@ -1,0 +1,124 @@
+package org.parley.server.chat;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.parley.protocol.ApiException;
+import org.parley.protocol.ErrorCode;
+import org.parley.protocol.Model.Chat;
+import org.parley.protocol.Model.Chats;
+import org.parley.protocol.Model.Message;
+import org.parley.protocol.Model.User;
+import org.parley.protocol.Requests.OpenChatRequest;
+import org.parley.protocol.Validate;
+import org.parley.server.account.AccountStore;
+import org.parley.server.app.Ids;
+import org.parley.server.auth.Principal;
+import org.parley.server.chat.ChatStore.ChatRecord;
+import org.parley.server.chat.ChatStore.Member;
+import org.parley.server.message.MessageStore;
+import org.parley.server.receipt.CursorStore;
+
+/** Opening chats, listing them, and the membership check every chat call goes through. */
+public final class ChatService {
+    private static final int MEMBERSHIP_CACHE = 50_000;
+
+    /** The result of opening a chat: {@code created} decides 201 vs 200. */
+    public record Opened(Chat chat, boolean created) {}
+
+    /** A chat and its members, as the membership check sees them. */
+    public record Membership(ChatRecord chat, List<Member> members) {
+        public List<String> memberIds() {
+            return members.stream().map(Member::userId).toList();
+        }
+
+        public boolean has(String userId) {
+            for (Member m : members) if (m.userId().equals(userId)) return true;
+            return false;
+        }
+    }
+
+    private final ChatStore chats;
+    private final AccountStore accounts;
+    private final MessageStore messages;
+    private final CursorStore cursors;
+    private final Ids ids;
+    private final Clock clock;
+    private final Map<String, Membership> memberships = Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Membership> eldest) {
+            return size() > MEMBERSHIP_CACHE;
+        }
+    });
+
+    public ChatService(ChatStore chats, AccountStore accounts, MessageStore messages, CursorStore cursors, Ids ids, Clock clock) {
+        this.chats = chats;
+        this.accounts = accounts;
+        this.messages = messages;
+        this.cursors = cursors;
+        this.ids = ids;
+        this.clock = clock;
+    }
+
+    public Opened open(Principal p, OpenChatRequest request) {
+        if (accounts.byId(request.userId()).isEmpty()) {
+            throw new ApiException(ErrorCode.USER_NOT_FOUND, "no such user");
+        }
+        ChatStore.Opened opened = chats.openDirect(ids.next(), p.userId(), request.userId(), clock.millis());
+        return new Opened(view(p.userId(), opened.chat(), membership(opened.chat().chatId()), null, null), opened.created());
+    }
+
+    /**
+     * The chat with its members when {@code userId} is a member; otherwise CHAT_NOT_FOUND,
+     * the same answer as for a chat that does not exist.
+     */
+    public Membership requireMember(String chatId, String userId) {
+        Validate.id("chatId", chatId);
+        Membership m = memberships.get(chatId);
+        if (m == null) {
+            m = chats.get(chatId).map(c -> new Membership(c, chats.members(chatId))).orElse(null);
+            if (m != null) memberships.put(chatId, m);
+        }
+        if (m == null || !m.has(userId)) throw new ApiException(ErrorCode.CHAT_NOT_FOUND, "no such chat");
+        return m;
+    }
+
+    private Membership membership(String chatId) {
+        return memberships.computeIfAbsent(chatId, id -> new Membership(chats.get(id).orElseThrow(), chats.members(id)));
+    }
+
+    public Chat get(Principal p, String chatId) {
+        Membership m = requireMember(chatId, p.userId());
+        Message last = messages.lastMessages(List.of(chatId)).get(chatId);
+        return view(p.userId(), m.chat(), m, last, cursors.ofUser(p.userId()).get(chatId));
+    }
+
+    /** Every chat of the user, most recent activity first. */
+    public Chats list(Principal p) {
+        List<ChatRecord> mine = chats.chatsOf(p.userId());
+        Map<String, Message> lasts = messages.lastMessages(mine.stream().map(ChatRecord::chatId).toList());
+        Map<String, CursorStore.Cursor> myCursors = cursors.ofUser(p.userId());
+        List<Chat> out = new ArrayList<>(mine.size());
+        for (ChatRecord c : mine) {
+            out.add(view(p.userId(), c, membership(c.chatId()), lasts.get(c.chatId()), myCursors.get(c.chatId())));
+        }
+        out.sort(Comparator.comparingLong(Chat::lastActivityAt).reversed().thenComparing(Chat::chatId));
+        return new Chats(out);
+    }
+
+    private Chat view(String me, ChatRecord c, Membership m, Message last, CursorStore.Cursor cursor) {
+        String peer = m.members().stream().map(Member::userId).filter(u -> !u.equals(me)).findFirst().orElse(me);
+        String title = c.title();
+        if (title == null) title = accounts.byId(peer).map(User::displayName).orElse("");
+        long lastSeq = last == null ? 0 : last.seq();
+        long readSeq = cursor == null ? 0 : cursor.readSeq();
+        long unread = Math.max(0, lastSeq - readSeq);
+        long activity = last == null ? c.createdAt() : last.sentAt();
+        return new Chat(c.chatId(), c.type(), title, "direct".equals(c.type()) ? peer : null, last, unread, lastSeq, readSeq,
+                activity, c.createdAt());
+    }
+}

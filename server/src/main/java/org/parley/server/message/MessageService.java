@@ -1,0 +1,150 @@
+package org.parley.server.message;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.parley.protocol.ApiException;
+import org.parley.protocol.ErrorCode;
+import org.parley.protocol.Model.Message;
+import org.parley.protocol.Model.MessagePage;
+import org.parley.protocol.Requests.SendMessageRequest;
+import org.parley.server.app.Ids;
+import org.parley.server.auth.Principal;
+import org.parley.server.chat.ChatService;
+import org.parley.server.chat.ChatService.Membership;
+import org.parley.server.chat.ChatStore;
+import org.parley.server.delivery.Bus;
+import org.parley.server.delivery.Event;
+import org.parley.server.message.MessageStore.Appended;
+import org.parley.server.message.MessageStore.NewMessage;
+import org.parley.server.receipt.ReceiptService;
+import org.parley.server.store.GroupCommit;
+
+/**
+ * Sending and reading messages. A send is acknowledged only after its batch is committed;
+ * each chat has one writer, which publishes new messages in seq order right after commit.
+ */
+public final class MessageService implements AutoCloseable {
+    public static final int MAX_PAGE = 200;
+
+    /** A stored message and whether the send was a repeat of an earlier clientMsgId. */
+    public record Sent(Message message, boolean duplicate) {}
+
+    /** Messages a reconnecting device missed; {@code more} when the budget ran out first. */
+    public record SyncBatch(List<Message> messages, boolean more) {}
+
+    private record Outgoing(NewMessage message, List<String> memberIds, String originDeviceId) {}
+
+    private final MessageStore store;
+    private final ChatService chats;
+    private final ChatStore chatStore;
+    private final ReceiptService receipts;
+    private final Bus bus;
+    private final Ids ids;
+    private final Clock clock;
+    private final GroupCommit<Outgoing, Appended> writer;
+
+    public MessageService(MessageStore store, ChatService chats, ChatStore chatStore, ReceiptService receipts, Bus bus, Ids ids,
+            Clock clock, int writerShards, int maxBatch, GroupCommit.Observer observer) {
+        this.store = store;
+        this.chats = chats;
+        this.chatStore = chatStore;
+        this.receipts = receipts;
+        this.bus = bus;
+        this.ids = ids;
+        this.clock = clock;
+        this.writer = new GroupCommit<>("messages", writerShards, 100_000, maxBatch,
+                batch -> store.append(batch.stream().map(Outgoing::message).toList()), this::published, observer);
+    }
+
+    /** Runs on the chat's writer thread, in commit order. */
+    private void published(List<Outgoing> batch, List<Appended> results) {
+        for (int i = 0; i < batch.size(); i++) {
+            Appended a = results.get(i);
+            if (a.duplicate()) continue;
+            Outgoing o = batch.get(i);
+            bus.publish(new Event.NewMessage(o.memberIds(), a.message(), o.originDeviceId()));
+            receipts.senderHasRead(a.message());
+        }
+    }
+
+    /** Queues a send; completes when the message is durable (or was already). */
+    public CompletableFuture<Sent> send(Principal p, String chatId, SendMessageRequest request) {
+        Membership m = chats.requireMember(chatId, p.userId());
+        if (request.replyTo() != null && store.byId(chatId, request.replyTo()).isEmpty()) {
+            throw new ApiException(ErrorCode.REPLY_NOT_FOUND, "replyTo is not a message of this chat");
+        }
+        NewMessage message = new NewMessage(chatId, ids.next(), p.userId(), request.clientMsgId(), request.text(),
+                request.replyTo(), clock.millis());
+        return writer.submit(chatId, new Outgoing(message, m.memberIds(), p.deviceId()))
+                .thenApply(a -> new Sent(a.message(), a.duplicate()));
+    }
+
+    /** {@link #send} for callers on a virtual thread: waits for durability. */
+    public Sent sendAndWait(Principal p, String chatId, SendMessageRequest request) {
+        try {
+            return send(p, chatId, request).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw e;
+        }
+    }
+
+    /**
+     * A page of history. With {@code after}: the oldest messages after it; otherwise the
+     * newest before {@code before} (or the newest of all). Ascending by seq either way.
+     */
+    public MessagePage history(Principal p, String chatId, Integer limit, Long before, Long after) {
+        Membership m = chats.requireMember(chatId, p.userId());
+        int n = limit == null ? 50 : limit;
+        if (n < 1 || n > MAX_PAGE) throw ApiException.invalid("limit must be 1.." + MAX_PAGE);
+        if (before != null && after != null) throw ApiException.invalid("give before or after, not both");
+        if ((before != null && before < 0) || (after != null && after < 0)) throw ApiException.invalid("before/after must be >= 0");
+        long floor = m.members().stream().filter(x -> x.userId().equals(p.userId())).findFirst().orElseThrow().joinedSeq();
+        List<Message> page;
+        boolean hasMore;
+        if (after != null) {
+            page = store.after(chatId, Math.max(after, floor), n + 1);
+            hasMore = page.size() > n;
+            if (hasMore) page = page.subList(0, n);
+        } else {
+            page = store.before(chatId, before == null ? Long.MAX_VALUE : before, floor, n + 1);
+            hasMore = page.size() > n;
+            if (hasMore) page = page.subList(1, page.size());
+        }
+        return new MessagePage(receipts.withStatus(p.userId(), m, page), hasMore);
+    }
+
+    /** Messages after the device's per-chat cursors (absent chats from the start), at most {@code budget}. */
+    public SyncBatch sync(Principal p, Map<String, Long> cursors, int budget) {
+        List<String> chatIds = chatStore.chatsOf(p.userId()).stream().map(ChatStore.ChatRecord::chatId).toList();
+        Map<String, Message> heads = store.lastMessages(chatIds);
+        List<Message> out = new ArrayList<>();
+        boolean more = false;
+        for (String chatId : chatIds) {
+            Message head = heads.get(chatId);
+            long cursor = cursors.getOrDefault(chatId, 0L);
+            if (head == null || head.seq() <= cursor) continue;
+            int room = budget - out.size();
+            if (room <= 0) {
+                more = true;
+                break;
+            }
+            Membership m = chats.requireMember(chatId, p.userId());
+            long floor = m.members().stream().filter(x -> x.userId().equals(p.userId())).findFirst().orElseThrow().joinedSeq();
+            List<Message> missed = store.after(chatId, Math.max(cursor, floor), room);
+            out.addAll(missed);
+            if (!missed.isEmpty() && missed.get(missed.size() - 1).seq() < head.seq()) more = true;
+        }
+        return new SyncBatch(out, more);
+    }
+
+    /** Commits what is queued, then stops the writers. */
+    @Override
+    public void close() {
+        writer.close();
+    }
+}

@@ -1,0 +1,33 @@
+package org.parley.server.message;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.parley.protocol.Model.Message;
+
+/**
+ * Each chat's log of messages. {@code append} is the only write: it numbers new messages
+ * with the chat's next seqs and makes them durable in one transaction.
+ */
+public interface MessageStore {
+
+    record NewMessage(String chatId, String msgId, String senderId, String clientMsgId, String text, String replyTo, long sentAt) {}
+
+    /** The stored message; {@code duplicate} when (chat, sender, clientMsgId) was already there. */
+    record Appended(Message message, boolean duplicate) {}
+
+    /** Appends a batch in one durable transaction; results are in the order of the batch. */
+    List<Appended> append(List<NewMessage> batch);
+
+    /** Up to {@code limit} messages with seq > afterSeq, ascending. */
+    List<Message> after(String chatId, long afterSeq, int limit);
+
+    /** Up to {@code limit} messages with floorSeq < seq < beforeSeq, the newest of them, ascending. */
+    List<Message> before(String chatId, long beforeSeq, long floorSeq, int limit);
+
+    Optional<Message> byId(String chatId, String msgId);
+
+    /** The last message of each given chat that has one. */
+    Map<String, Message> lastMessages(Collection<String> chatIds);
+}

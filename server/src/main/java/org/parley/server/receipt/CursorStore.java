@@ -1,0 +1,41 @@
+package org.parley.server.receipt;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Delivered and read cursors: per user, per chat, never moving back. Each move also leaves
+ * a mark (up to which seq, when) so a message's receipt times can be told later.
+ */
+public interface CursorStore {
+
+    enum Kind {
+        delivered, read
+    }
+
+    record Cursor(String chatId, String userId, long deliveredSeq, long deliveredAt, long readSeq, long readAt) {}
+
+    /** A request to move a cursor to {@code upToSeq}; a read also counts as delivered. */
+    record Move(String chatId, String userId, Kind kind, long upToSeq, long at) {}
+
+    /** A mark: {@code userId}'s {@code kind} cursor reached {@code upToSeq} at {@code at}. */
+    record Mark(String chatId, String userId, Kind kind, long upToSeq, long at) {}
+
+    /**
+     * Applies the moves in one durable transaction and returns the marks that took effect
+     * (a move to a seq at or below the cursor changes nothing and returns nothing).
+     */
+    List<Mark> advance(List<Move> moves);
+
+    /** The user's cursors by chat id. */
+    Map<String, Cursor> ofUser(String userId);
+
+    /** Every member's cursor in the chat. */
+    List<Cursor> ofChat(String chatId);
+
+    /**
+     * Marks of the chat needed to time messages with seqs in [fromSeq, toSeq]: all marks in
+     * that range plus, per user and kind, the first mark above it.
+     */
+    List<Mark> marks(String chatId, long fromSeq, long toSeq);
+}

@@ -1,0 +1,94 @@
+package org.parley.server.receipt;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.parley.server.store.Database;
+import org.parley.server.store.Sql;
+
+public final class SqlCursorStore implements CursorStore {
+    private static final String COLUMNS = "chat_id, user_id, delivered_seq, delivered_at, read_seq, read_at";
+    private final Database db;
+
+    public SqlCursorStore(Database db) {
+        this.db = db;
+    }
+
+    private static Cursor cursor(ResultSet rs) throws SQLException {
+        return new Cursor(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6));
+    }
+
+    private static Mark mark(ResultSet rs) throws SQLException {
+        return new Mark(rs.getString(1), rs.getString(2), Kind.valueOf(rs.getString(3)), rs.getLong(4), rs.getLong(5));
+    }
+
+    private record Key(String chatId, String userId, Kind kind) {}
+
+    @Override
+    public List<Mark> advance(List<Move> moves) {
+        // Coalesce: only the furthest move per cursor matters; a read implies delivered.
+        Map<Key, Move> furthest = new LinkedHashMap<>();
+        for (Move m : moves) {
+            furthest.merge(new Key(m.chatId(), m.userId(), m.kind()), m, (a, b) -> b.upToSeq() > a.upToSeq() ? b : a);
+            if (m.kind() == Kind.read) {
+                Move asDelivered = new Move(m.chatId(), m.userId(), Kind.delivered, m.upToSeq(), m.at());
+                furthest.merge(new Key(m.chatId(), m.userId(), Kind.delivered), asDelivered,
+                        (a, b) -> b.upToSeq() > a.upToSeq() ? b : a);
+            }
+        }
+        return db.write(c -> {
+            List<Mark> marks = new ArrayList<>();
+            for (Move m : furthest.values()) {
+                if (apply(c, m)) {
+                    Sql.update(c, "INSERT INTO cursor_marks (chat_id, user_id, kind, up_to_seq, at) VALUES (?, ?, ?, ?, ?)"
+                            + " ON CONFLICT (chat_id, user_id, kind, up_to_seq) DO NOTHING",
+                            m.chatId(), m.userId(), m.kind().name(), m.upToSeq(), m.at());
+                    marks.add(new Mark(m.chatId(), m.userId(), m.kind(), m.upToSeq(), m.at()));
+                }
+            }
+            return marks;
+        });
+    }
+
+    private static boolean apply(Connection c, Move m) throws SQLException {
+        String seq = m.kind() == Kind.read ? "read_seq" : "delivered_seq";
+        String at = m.kind() == Kind.read ? "read_at" : "delivered_at";
+        long dSeq = m.kind() == Kind.delivered ? m.upToSeq() : 0;
+        long rSeq = m.kind() == Kind.read ? m.upToSeq() : 0;
+        return Sql.update(c, "INSERT INTO cursors (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?)"
+                + " ON CONFLICT (chat_id, user_id) DO UPDATE SET " + seq + " = excluded." + seq + ", " + at + " = excluded." + at
+                + " WHERE cursors." + seq + " < excluded." + seq,
+                m.chatId(), m.userId(), dSeq, m.at(), rSeq, m.at()) == 1 && m.upToSeq() > 0;
+    }
+
+    @Override
+    public Map<String, Cursor> ofUser(String userId) {
+        Map<String, Cursor> out = new LinkedHashMap<>();
+        for (Cursor cursor : db.read(c -> Sql.list(c, "SELECT " + COLUMNS + " FROM cursors WHERE user_id = ?", SqlCursorStore::cursor, userId))) {
+            out.put(cursor.chatId(), cursor);
+        }
+        return out;
+    }
+
+    @Override
+    public List<Cursor> ofChat(String chatId) {
+        return db.read(c -> Sql.list(c, "SELECT " + COLUMNS + " FROM cursors WHERE chat_id = ?", SqlCursorStore::cursor, chatId));
+    }
+
+    @Override
+    public List<Mark> marks(String chatId, long fromSeq, long toSeq) {
+        return db.read(c -> {
+            List<Mark> out = Sql.list(c, "SELECT chat_id, user_id, kind, up_to_seq, at FROM cursor_marks"
+                    + " WHERE chat_id = ? AND up_to_seq >= ? AND up_to_seq <= ? ORDER BY up_to_seq", SqlCursorStore::mark,
+                    chatId, fromSeq, toSeq);
+            // Cursors only move forward, so the lowest mark above the range is also the earliest.
+            out.addAll(Sql.list(c, "SELECT chat_id, user_id, kind, MIN(up_to_seq), MIN(at) FROM cursor_marks"
+                    + " WHERE chat_id = ? AND up_to_seq > ? GROUP BY chat_id, user_id, kind", SqlCursorStore::mark, chatId, toSeq));
+            return out;
+        });
+    }
+}

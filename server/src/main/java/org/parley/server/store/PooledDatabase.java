@@ -1,0 +1,85 @@
+package org.parley.server.store;
+
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.flywaydb.core.Flyway;
+
+/** The transaction discipline shared by both databases: separate pools for writes and reads. */
+abstract class PooledDatabase implements Database {
+    private final HikariDataSource writes;
+    private final HikariDataSource reads;
+
+    PooledDatabase(HikariDataSource writes, HikariDataSource reads) {
+        this.writes = writes;
+        this.reads = reads;
+    }
+
+    static void migrate(javax.sql.DataSource dataSource, String schema) {
+        var config = Flyway.configure()
+                .dataSource(dataSource)
+                .locations("classpath:db/migration")
+                .failOnMissingLocations(true);
+        if (schema != null) config = config.schemas(schema).createSchemas(true);
+        config.load().migrate();
+    }
+
+    @Override
+    public <T> T write(Work<T> work) {
+        try (Connection c = writes.getConnection()) {
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(c);
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("store write failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public <T> T read(Work<T> work) {
+        try (Connection c = reads.getConnection()) {
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(c);
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("store read failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean ping() {
+        try (Connection c = reads.getConnection(); Statement s = c.createStatement()) {
+            s.setQueryTimeout(2);
+            s.execute("SELECT 1");
+            c.commit();
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException ignored) {
+            // the connection is broken; the pool will discard it
+        }
+    }
+
+    @Override
+    public void close() {
+        reads.close();
+        if (writes != reads) writes.close();
+    }
+}

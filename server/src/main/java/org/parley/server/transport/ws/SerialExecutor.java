@@ -1,0 +1,44 @@
+package org.parley.server.transport.ws;
+
+import java.util.ArrayDeque;
+import java.util.Queue;
+import java.util.concurrent.Executor;
+
+/** Runs tasks one after another on a backing executor, in submission order. */
+final class SerialExecutor implements Executor {
+    private final Executor backing;
+    private final Queue<Runnable> tasks = new ArrayDeque<>();
+    private boolean running;
+
+    SerialExecutor(Executor backing) {
+        this.backing = backing;
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        synchronized (tasks) {
+            tasks.add(task);
+            if (running) return;
+            running = true;
+        }
+        backing.execute(this::drain);
+    }
+
+    private void drain() {
+        while (true) {
+            Runnable next;
+            synchronized (tasks) {
+                next = tasks.poll();
+                if (next == null) {
+                    running = false;
+                    return;
+                }
+            }
+            try {
+                next.run();
+            } catch (RuntimeException e) {
+                // each task reports its own failures; one bad task must not stop the rest
+            }
+        }
+    }
+}

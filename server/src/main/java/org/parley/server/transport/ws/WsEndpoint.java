@@ -1,0 +1,98 @@
+package org.parley.server.transport.ws;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.function.BooleanSupplier;
+import org.parley.protocol.ApiException;
+import org.parley.protocol.ErrorCode;
+import org.parley.protocol.Frames;
+import org.parley.server.account.DeviceStore;
+import org.parley.server.auth.AuthService;
+import org.parley.server.auth.Principal;
+import org.parley.server.message.MessageService;
+import org.parley.server.receipt.ReceiptService;
+import org.parley.server.transport.http.HttpApi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** GET /v1/ws: authenticates, then upgrades to a socket for the device. */
+public final class WsEndpoint {
+    public static final String PATH = "/v1/ws";
+    private static final Logger log = LoggerFactory.getLogger(WsEndpoint.class);
+
+    private final AuthService auth;
+    private final DeviceStore devices;
+    private final MessageService messages;
+    private final ReceiptService receipts;
+    private final Connections connections;
+    private final ExecutorService blocking;
+    private final BooleanSupplier shuttingDown;
+    private final Clock clock;
+    private final int maxFrameBytes;
+    private final int syncBatch;
+    private final int outboundQueueBytes;
+    private final int pingIntervalSeconds;
+
+    public WsEndpoint(AuthService auth, DeviceStore devices, MessageService messages, ReceiptService receipts, Connections connections,
+            ExecutorService blocking, BooleanSupplier shuttingDown, Clock clock, int maxFrameBytes, int syncBatch, int outboundQueueBytes,
+            int pingIntervalSeconds) {
+        this.auth = auth;
+        this.devices = devices;
+        this.messages = messages;
+        this.receipts = receipts;
+        this.connections = connections;
+        this.blocking = blocking;
+        this.shuttingDown = shuttingDown;
+        this.clock = clock;
+        this.maxFrameBytes = maxFrameBytes;
+        this.syncBatch = syncBatch;
+        this.outboundQueueBytes = outboundQueueBytes;
+        this.pingIntervalSeconds = pingIntervalSeconds;
+    }
+
+    public void handle(RoutingContext ctx) {
+        String requestId = HttpApi.requestId(ctx);
+        if (shuttingDown.getAsBoolean()) {
+            HttpApi.fail(ctx, requestId, new ApiException(ErrorCode.SHUTTING_DOWN, "the node is shutting down"));
+            return;
+        }
+        String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+        String token = header != null ? bearerOf(header) : ctx.request().getParam("access_token");
+        Context context = Vertx.currentContext();
+        ctx.request().pause();
+        blocking.execute(() -> {
+            try {
+                Principal p = auth.authenticate(token);
+                context.runOnContext(v -> upgrade(ctx, p));
+            } catch (RuntimeException e) {
+                ApiException api = e instanceof ApiException a ? a : new ApiException(ErrorCode.INTERNAL, "unexpected error");
+                context.runOnContext(v -> HttpApi.fail(ctx, requestId, api));
+            }
+        });
+    }
+
+    private static String bearerOf(String header) {
+        return header.length() > 7 && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : "";
+    }
+
+    private void upgrade(RoutingContext ctx, Principal p) {
+        ctx.request().toWebSocket().onSuccess(ws -> {
+            ws.setWriteQueueMaxSize(outboundQueueBytes);
+            DeviceSocket socket = new DeviceSocket(p, ws, Vertx.currentContext(), connections, messages, receipts, blocking,
+                    maxFrameBytes, syncBatch);
+            connections.add(socket);
+            socket.start(new Frames.Ready(p.userId(), p.deviceId(), maxFrameBytes, pingIntervalSeconds));
+            blocking.execute(() -> {
+                try {
+                    devices.touch(p.deviceId(), clock.millis());
+                } catch (RuntimeException e) {
+                    log.debug("could not record last seen of device {}: {}", p.deviceId(), e.toString());
+                }
+            });
+        }).onFailure(e -> log.debug("websocket upgrade failed: {}", e.toString()));
+    }
+}
