@@ -192,12 +192,7 @@ public final class ParleyClient implements AutoCloseable {
                         scheduleReconnect();
                         return;
                     }
-                    if (closed) {
-                        socket.abort();
-                        return;
-                    }
-                    ws = socket;
-                    lastHeard = System.currentTimeMillis();
+                    if (closed) socket.abort();
                 }));
     }
 
@@ -350,6 +345,17 @@ public final class ParleyClient implements AutoCloseable {
 
         SocketListener(int gen) {
             this.gen = gen;
+        }
+
+        @Override
+        public void onOpen(WebSocket webSocket) {
+            // Runs before any onText: the socket is known before the ready frame is handled.
+            dispatcher.execute(() -> {
+                if (gen != generation) return;
+                ws = webSocket;
+                lastHeard = System.currentTimeMillis();
+            });
+            webSocket.request(1);
         }
 
         @Override

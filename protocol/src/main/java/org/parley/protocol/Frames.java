@@ -1,6 +1,5 @@
 package org.parley.protocol;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.annotation.JsonTypeName;
@@ -55,27 +54,19 @@ public final class Frames {
 
     @JsonTypeName("delivered")
     public record Delivered(String id, String chatId, long upToSeq) implements ClientFrame {
-        @JsonCreator
-        public Delivered(String id, String chatId, Long upToSeq) {
-            this(id, chatId, upToSeq == null ? -1 : upToSeq.longValue());
-        }
 
         public Delivered {
             Validate.id("chatId", chatId);
-            if (upToSeq < 0) throw ApiException.invalid("upToSeq is required and must be >= 0");
+            if (upToSeq < 0) throw ApiException.invalid("upToSeq must be >= 0");
         }
     }
 
     @JsonTypeName("read")
     public record Read(String id, String chatId, long upToSeq) implements ClientFrame {
-        @JsonCreator
-        public Read(String id, String chatId, Long upToSeq) {
-            this(id, chatId, upToSeq == null ? -1 : upToSeq.longValue());
-        }
 
         public Read {
             Validate.id("chatId", chatId);
-            if (upToSeq < 0) throw ApiException.invalid("upToSeq is required and must be >= 0");
+            if (upToSeq < 0) throw ApiException.invalid("upToSeq must be >= 0");
         }
     }
 

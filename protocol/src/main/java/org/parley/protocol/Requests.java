@@ -1,6 +1,5 @@
 package org.parley.protocol;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
 
 /** Request bodies of the REST API. Validation lives in the canonical constructors. */
 public final class Requests {
@@ -53,13 +52,9 @@ public final class Requests {
     }
 
     public record ReadRequest(long upToSeq) {
-        @JsonCreator
-        public ReadRequest(Long upToSeq) {
-            this(upToSeq == null ? -1 : upToSeq.longValue());
-        }
 
         public ReadRequest {
-            if (upToSeq < 0) throw ApiException.invalid("upToSeq is required and must be >= 0");
+            if (upToSeq < 0) throw ApiException.invalid("upToSeq must be >= 0");
         }
     }
 }

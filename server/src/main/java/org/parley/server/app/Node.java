@@ -134,9 +134,8 @@ public final class Node implements AutoCloseable {
                 api.install(router);
                 return router;
             };
-            // The first server fixes the port (0 = any free one); the others share it, one per event loop.
-            deploy(options, routers, boundPort, 1);
-            if (instances > 1) deploy(options, routers, boundPort, instances - 1);
+            // One server per event loop; Vert.x shares the port among them (with port 0, one random port).
+            deploy(options, routers, boundPort, instances);
             this.port = boundPort.get();
             long pingMs = config.wsPingIntervalSeconds() * 1000L;
             vertx.setPeriodic(pingMs, pingMs, id -> connections.heartbeat(config.wsIdleTimeoutSeconds() * 1000L));
@@ -158,7 +157,7 @@ public final class Node implements AutoCloseable {
         Future<String> deployed = vertx.deployVerticle(() -> new VerticleBase() {
             @Override
             public Future<?> start() {
-                return vertx.createHttpServer(options).requestHandler(routers.get()).listen(port.get()).onSuccess(s -> port.set(s.actualPort()));
+                return vertx.createHttpServer(options).requestHandler(routers.get()).listen(config.port()).onSuccess(s -> port.set(s.actualPort()));
             }
         }, new DeploymentOptions().setInstances(instances));
         try {

@@ -1,0 +1,147 @@
+package org.parley.it;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Base64;
+
+/**
+ * A bare RFC 6455 client over a plain socket: sends any bytes (invalid UTF-8, oversized or
+ * binary frames), and can simply stop reading to play a stalled device.
+ */
+final class RawWebSocket implements AutoCloseable {
+    static final int TEXT = 1, BINARY = 2, CLOSE = 8, PING = 9, PONG = 10;
+
+    record Frame(int opcode, byte[] payload) {
+        String text() {
+            return new String(payload, StandardCharsets.UTF_8);
+        }
+
+        /** The close code of a close frame. */
+        int closeCode() {
+            return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
+        }
+    }
+
+    private final Socket socket;
+    private final DataInputStream in;
+    private final OutputStream out;
+    private final SecureRandom random = new SecureRandom();
+    final int httpStatus;
+
+    private RawWebSocket(Socket socket, DataInputStream in, OutputStream out, int httpStatus) {
+        this.socket = socket;
+        this.in = in;
+        this.out = out;
+        this.httpStatus = httpStatus;
+    }
+
+    /** Opens the socket; {@code httpStatus} is 101 when upgraded (else the refusal's status). */
+    static RawWebSocket open(int port, String pathAndQuery, String bearer) throws IOException {
+        Socket socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(15_000);
+        OutputStream out = socket.getOutputStream();
+        String key = Base64.getEncoder().encodeToString(new byte[16]);
+        String request = "GET " + pathAndQuery + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n"
+                + (bearer != null ? "Authorization: Bearer " + bearer + "\r\n" : "") + "\r\n";
+        out.write(request.getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        DataInputStream in = new DataInputStream(socket.getInputStream());
+        String status = readLine(in);
+        while (!readLine(in).isEmpty()) {
+            // headers
+        }
+        int code = Integer.parseInt(status.split(" ")[1]);
+        return new RawWebSocket(socket, in, out, code);
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) != -1 && b != '\n') if (b != '\r') line.write(b);
+        return line.toString(StandardCharsets.US_ASCII);
+    }
+
+    void sendText(String text) throws IOException {
+        send(TEXT, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    synchronized void send(int opcode, byte[] payload) throws IOException {
+        ByteArrayOutputStream f = new ByteArrayOutputStream(payload.length + 14);
+        f.write(0x80 | opcode);
+        if (payload.length < 126) {
+            f.write(0x80 | payload.length);
+        } else if (payload.length < 65536) {
+            f.write(0x80 | 126);
+            f.write(payload.length >>> 8);
+            f.write(payload.length);
+        } else {
+            f.write(0x80 | 127);
+            for (int i = 7; i >= 0; i--) f.write((int) ((long) payload.length >>> (8 * i)));
+        }
+        byte[] mask = new byte[4];
+        random.nextBytes(mask);
+        f.write(mask);
+        for (int i = 0; i < payload.length; i++) f.write(payload[i] ^ mask[i & 3]);
+        out.write(f.toByteArray());
+        out.flush();
+    }
+
+    /** The next frame (pings are answered and skipped), or null on timeout or end of stream. */
+    Frame next() throws IOException {
+        while (true) {
+            int b0, b1;
+            try {
+                b0 = in.read();
+                if (b0 < 0) return null;
+                b1 = in.readUnsignedByte();
+            } catch (SocketTimeoutException e) {
+                return null;
+            } catch (java.io.EOFException | java.net.SocketException e) {
+                return null;
+            }
+            long len = b1 & 0x7f;
+            if (len == 126) len = in.readUnsignedShort();
+            else if (len == 127) len = in.readLong();
+            byte[] payload = new byte[(int) len];
+            in.readFully(payload);
+            int opcode = b0 & 0x0f;
+            if (opcode == PING) {
+                send(PONG, payload);
+                continue;
+            }
+            return new Frame(opcode, payload);
+        }
+    }
+
+    /** The next text frame whose JSON contains {@code needle}; fails on timeout. */
+    String nextTextContaining(String needle) throws IOException {
+        while (true) {
+            Frame f = next();
+            if (f == null) throw new AssertionError("no frame containing " + needle);
+            if (f.opcode() == CLOSE) throw new AssertionError("socket closed (" + f.closeCode() + ") before a frame containing " + needle);
+            if (f.opcode() == TEXT && f.text().contains(needle)) return f.text();
+        }
+    }
+
+    /** Reads until the close frame; returns its code, or -1 when the stream ended without one. */
+    int awaitClose() throws IOException {
+        while (true) {
+            Frame f = next();
+            if (f == null) return -1;
+            if (f.opcode() == CLOSE) return f.closeCode();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}

@@ -1,0 +1,90 @@
+package org.parley.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class WireFormatTest {
+    private static <T> T read(String json, Class<T> type) throws Exception {
+        return WireJson.mapper().readValue(json, type);
+    }
+
+    private static String write(Object o) throws Exception {
+        return WireJson.mapper().writeValueAsString(o);
+    }
+
+    @Test
+    void everyClientFrameRoundTrips() throws Exception {
+        Frames.ClientFrame[] frames = {
+            new Frames.Send("1", "chat", "c1", "hi", null),
+            new Frames.Sync("2", Map.of("chat", 5L)),
+            new Frames.Delivered(null, "chat", 7),
+            new Frames.Read("3", "chat", 8),
+            new Frames.Ping("4")
+        };
+        for (Frames.ClientFrame f : frames) {
+            String json = write(f);
+            assertThat(read(json, Frames.ClientFrame.class)).as(json).isEqualTo(f);
+        }
+        assertThat(write(new Frames.Delivered(null, "chat", 7))).isEqualTo("{\"type\":\"delivered\",\"chatId\":\"chat\",\"upToSeq\":7}");
+    }
+
+    @Test
+    void serverFramesCarryTheirType() throws Exception {
+        var m = new Model.Message("m", "c", 1, "u", "cid", "hi", null, 10, null, null, null);
+        assertThat(write(m)).startsWith("{\"type\":\"message\",").doesNotContain("status");
+        assertThat(read(write(m), Frames.ServerFrame.class)).isEqualTo(m);
+        var receipt = new Frames.Receipt("c", "u", "read", 3, 9);
+        assertThat(read(write(receipt), Frames.ServerFrame.class)).isEqualTo(receipt);
+    }
+
+    @Test
+    void unknownOrMissingTypesAreRefused() {
+        assertThatThrownBy(() -> read("{\"type\":\"explode\"}", Frames.ClientFrame.class)).isInstanceOf(InvalidTypeIdException.class);
+        assertThatThrownBy(() -> read("{\"chatId\":\"x\"}", Frames.ClientFrame.class)).isInstanceOf(InvalidTypeIdException.class);
+    }
+
+    @Test
+    void numbersAreNotStringsAndStringsAreNotNumbers() {
+        assertThatThrownBy(() -> read("{\"clientMsgId\":5,\"text\":\"x\"}", Requests.SendMessageRequest.class))
+                .isInstanceOf(MismatchedInputException.class);
+        assertThatThrownBy(() -> read("{\"upToSeq\":\"5\"}", Requests.ReadRequest.class)).isInstanceOf(MismatchedInputException.class);
+        assertThatThrownBy(() -> read("{\"upToSeq\":5.5}", Requests.ReadRequest.class)).isInstanceOf(MismatchedInputException.class);
+    }
+
+    @Test
+    void validationRunsInTheConstructors() {
+        assertThatThrownBy(() -> read("{\"phone\":\"0155\"}", Requests.CodeRequest.class))
+                .isInstanceOf(ValueInstantiationException.class)
+                .cause().isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PHONE));
+        assertThatThrownBy(() -> read("{\"upToSeq\":-1}", Requests.ReadRequest.class))
+                .cause().isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_FIELD));
+        assertThatThrownBy(() -> read("{}", Requests.ReadRequest.class)).isInstanceOf(MismatchedInputException.class);
+    }
+
+    @Test
+    void textIsLimitedInUtf8Bytes() {
+        String ascii = "a".repeat(Validate.MAX_TEXT_BYTES);
+        assertThat(new Requests.SendMessageRequest("c", ascii, null).text()).hasSize(65_536);
+        String tooMany = "é".repeat(Validate.MAX_TEXT_BYTES / 2 + 1); // 2 bytes each
+        assertThatThrownBy(() -> new Requests.SendMessageRequest("c", tooMany, null))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.TEXT_TOO_LONG));
+        assertThatThrownBy(() -> new Requests.SendMessageRequest("c", "bad \uD800 half", null))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_UTF8));
+        assertThatThrownBy(() -> new Requests.SendMessageRequest("c", "", null)).isInstanceOf(ApiException.class);
+        assertThatThrownBy(() -> new Requests.SendMessageRequest("has space", "x", null)).isInstanceOf(ApiException.class);
+    }
+
+    @Test
+    void phonesMustBeE164() {
+        assertThat(Validate.phone("+14155550100")).isEqualTo("+14155550100");
+        for (String bad : new String[] {"14155550100", "+0123456789", "+1234", "+1234567890123456", "+1415555010a"}) {
+            assertThatThrownBy(() -> Validate.phone(bad)).as(bad).isInstanceOf(ApiException.class);
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package org.parley.server.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.parley.protocol.Model.Message;
+import org.parley.server.account.DeviceStore.DeviceRecord;
+import org.parley.server.account.SqlAccountStore;
+import org.parley.server.account.SqlDeviceStore;
+import org.parley.server.auth.SqlCodeStore;
+import org.parley.server.chat.SqlChatStore;
+import org.parley.server.message.MessageStore.Appended;
+import org.parley.server.message.MessageStore.NewMessage;
+import org.parley.server.message.SqlMessageStore;
+import org.parley.server.receipt.CursorStore.Kind;
+import org.parley.server.receipt.CursorStore.Mark;
+import org.parley.server.receipt.CursorStore.Move;
+import org.parley.server.receipt.SqlCursorStore;
+
+/**
+ * The Store SPI's contract (accounts, devices, codes, chats, messages, cursors), run on every
+ * database: SQLite in {@code SqliteStoreTest}, PostgreSQL in {@code PostgresStoreIT}.
+ */
+abstract class StoreContract {
+    private static final AtomicLong IDS = new AtomicLong();
+    private Database db;
+    private SqlAccountStore accounts;
+    private SqlDeviceStore devices;
+    private SqlCodeStore codes;
+    private SqlChatStore chats;
+    private SqlMessageStore messages;
+    private SqlCursorStore cursors;
+
+    protected abstract Database open() throws Exception;
+
+    protected void cleanUp() throws Exception {}
+
+    @BeforeEach
+    void setUp() throws Exception {
+        db = open();
+        accounts = new SqlAccountStore(db);
+        devices = new SqlDeviceStore(db);
+        codes = new SqlCodeStore(db);
+        chats = new SqlChatStore(db);
+        messages = new SqlMessageStore(db);
+        cursors = new SqlCursorStore(db);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        db.close();
+        cleanUp();
+    }
+
+    private static String id(String prefix) {
+        return prefix + IDS.incrementAndGet();
+    }
+
+    private String user(String phone) {
+        return accounts.createOrGet(phone, id("u"), 1000).userId();
+    }
+
+    private NewMessage msg(String chat, String sender, String clientId, String text) {
+        return new NewMessage(chat, id("m"), sender, clientId, text, null, 5000);
+    }
+
+    @Test
+    void aPhoneNumberIsOneUser() {
+        var first = accounts.createOrGet("+14155550100", "u-a", 1);
+        var again = accounts.createOrGet("+14155550100", "u-b", 2);
+        assertThat(again.userId()).isEqualTo(first.userId()).isEqualTo("u-a");
+        assertThat(accounts.byPhone("+14155550100")).contains(first);
+        assertThat(accounts.byId("u-b")).isEmpty();
+    }
+
+    @Test
+    void profileUpdatesOnlyGivenFields() {
+        String u = user("+14155550101");
+        accounts.updateProfile(u, "Ana", null);
+        var updated = accounts.updateProfile(u, null, "hi there").orElseThrow();
+        assertThat(updated.displayName()).isEqualTo("Ana");
+        assertThat(updated.about()).isEqualTo("hi there");
+        assertThat(accounts.updateProfile("nobody", "x", null)).isEmpty();
+    }
+
+    @Test
+    void devicesAreFoundByTokenHashUntilRevoked() {
+        String u = user("+14155550102");
+        devices.create(new DeviceRecord("d1", u, "phone", 10, 10L, null), "hash-1");
+        devices.create(new DeviceRecord("d2", u, "laptop", 20, 20L, null), "hash-2");
+        assertThat(devices.byTokenHash("hash-1")).map(DeviceRecord::deviceId).contains("d1");
+        assertThat(devices.rename(u, "d2", "work laptop")).isTrue();
+        assertThat(devices.rename("someone-else", "d2", "x")).isFalse();
+        assertThat(devices.revoke(u, "d1", 30)).isTrue();
+        assertThat(devices.revoke(u, "d1", 31)).isFalse();
+        assertThat(devices.byTokenHash("hash-1")).isEmpty();
+        assertThat(devices.ofUser(u)).extracting(DeviceRecord::name).containsExactly("work laptop");
+    }
+
+    @Test
+    void aNewCodeReplacesThePendingOneAndCountsFailures() {
+        codes.put("+14155550103", "h1", 100);
+        assertThat(codes.countFailure("+14155550103")).isEqualTo(1);
+        assertThat(codes.countFailure("+14155550103")).isEqualTo(2);
+        codes.put("+14155550103", "h2", 200);
+        var pending = codes.get("+14155550103").orElseThrow();
+        assertThat(pending.codeHash()).isEqualTo("h2");
+        assertThat(pending.attempts()).isZero();
+        codes.delete("+14155550103");
+        assertThat(codes.get("+14155550103")).isEmpty();
+    }
+
+    @Test
+    void theSamePairAlwaysGetsTheSameDirectChat() {
+        String a = user("+14155550104");
+        String b = user("+14155550105");
+        var first = chats.openDirect("c1", a, b, 1);
+        var fromOtherSide = chats.openDirect("c2", b, a, 2);
+        assertThat(first.created()).isTrue();
+        assertThat(fromOtherSide.created()).isFalse();
+        assertThat(fromOtherSide.chat().chatId()).isEqualTo("c1");
+        assertThat(chats.members("c1")).extracting(m -> m.userId()).containsExactlyInAnyOrder(a, b);
+        assertThat(chats.chatsOf(a)).extracting(c -> c.chatId()).containsExactly("c1");
+        assertThat(chats.get("c2")).isEmpty();
+    }
+
+    @Test
+    void appendNumbersEachChatGapFree() {
+        List<NewMessage> batch = new ArrayList<>();
+        for (int i = 0; i < 5; i++) batch.add(msg("chat-x", "u1", "x" + i, "x" + i));
+        for (int i = 0; i < 3; i++) batch.add(msg("chat-y", "u1", "y" + i, "y" + i));
+        List<Appended> out = messages.append(batch);
+        assertThat(out).extracting(a -> a.message().seq()).containsExactly(1L, 2L, 3L, 4L, 5L, 1L, 2L, 3L);
+        assertThat(messages.append(List.of(msg("chat-x", "u2", "z", "z")))).extracting(a -> a.message().seq()).containsExactly(6L);
+        assertThat(messages.after("chat-x", 0, 100)).extracting(Message::seq).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+    }
+
+    @Test
+    void aRepeatedClientIdReturnsTheFirstMessage() {
+        Appended first = messages.append(List.of(msg("chat-d", "u1", "same", "first text"))).get(0);
+        List<Appended> again = messages.append(List.of(msg("chat-d", "u1", "same", "other text"), msg("chat-d", "u1", "next", "n"),
+                msg("chat-d", "u1", "next", "n again")));
+        assertThat(first.duplicate()).isFalse();
+        assertThat(again.get(0).duplicate()).isTrue();
+        assertThat(again.get(0).message()).isEqualTo(first.message());
+        assertThat(again.get(1).duplicate()).isFalse();
+        assertThat(again.get(2).duplicate()).isTrue();
+        assertThat(again.get(2).message().seq()).isEqualTo(again.get(1).message().seq()).isEqualTo(2);
+        assertThat(messages.after("chat-d", 0, 100)).extracting(Message::text).containsExactly("first text", "n");
+    }
+
+    @Test
+    void theSameClientIdFromTwoSendersIsTwoMessages() {
+        var out = messages.append(List.of(msg("chat-s", "u1", "c", "from 1"), msg("chat-s", "u2", "c", "from 2")));
+        assertThat(out).noneMatch(Appended::duplicate);
+        assertThat(messages.after("chat-s", 0, 10)).hasSize(2);
+    }
+
+    @Test
+    void pagesGoBothWaysAndHonourTheFloor() {
+        List<NewMessage> batch = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) batch.add(msg("chat-p", "u1", "p" + i, "p" + i));
+        messages.append(batch);
+        assertThat(messages.after("chat-p", 3, 4)).extracting(Message::seq).containsExactly(4L, 5L, 6L, 7L);
+        assertThat(messages.before("chat-p", 8, 0, 3)).extracting(Message::seq).containsExactly(5L, 6L, 7L);
+        assertThat(messages.before("chat-p", Long.MAX_VALUE, 7, 50)).extracting(Message::seq).containsExactly(8L, 9L, 10L);
+        var last = messages.lastMessages(List.of("chat-p", "empty-chat"));
+        assertThat(last).containsOnlyKeys("chat-p");
+        assertThat(last.get("chat-p").seq()).isEqualTo(10);
+        String tenth = last.get("chat-p").msgId();
+        assertThat(messages.byId("chat-p", tenth)).map(Message::text).contains("p10");
+        assertThat(messages.byId("other-chat", tenth)).isEmpty();
+    }
+
+    @Test
+    void cursorsOnlyMoveForwardAndLeaveMarks() {
+        List<Mark> marks = cursors.advance(List.of(new Move("c", "u1", Kind.delivered, 5, 100), new Move("c", "u1", Kind.delivered, 3, 101)));
+        assertThat(marks).containsExactly(new Mark("c", "u1", Kind.delivered, 5, 100));
+        assertThat(cursors.advance(List.of(new Move("c", "u1", Kind.delivered, 4, 102)))).isEmpty();
+        List<Mark> read = cursors.advance(List.of(new Move("c", "u1", Kind.read, 7, 110)));
+        assertThat(read).extracting(Mark::kind).containsExactlyInAnyOrder(Kind.read, Kind.delivered);
+        var cursor = cursors.ofUser("u1").get("c");
+        assertThat(cursor.deliveredSeq()).isEqualTo(7);
+        assertThat(cursor.readSeq()).isEqualTo(7);
+        assertThat(cursor.readAt()).isEqualTo(110);
+        assertThat(cursors.ofChat("c")).hasSize(1);
+        // marks for seqs 1..4: delivered@5 (t=100) covers them; the first mark above the range is included too
+        List<Mark> forRange = cursors.marks("c", 1, 4);
+        assertThat(forRange).extracting(Mark::upToSeq).contains(5L);
+    }
+}
