@@ -3,6 +3,7 @@ package org.parley.server.transport.ws;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrame;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -57,6 +58,8 @@ final class DeviceSocket {
     private final Map<String, Long> lastSent = new HashMap<>();
     private volatile long lastHeardAt = System.currentTimeMillis();
     private boolean closed;
+    private Buffer partial;
+    private boolean partialBinary;
 
     DeviceSocket(Principal principal, ServerWebSocket ws, Context context, Connections connections, MessageService messages,
             ReceiptService receipts, ExecutorService blocking, int maxFrameBytes, int syncBatch) {
@@ -83,12 +86,7 @@ final class DeviceSocket {
 
     /** Wires the handlers; runs on the socket's context. */
     void start(Frames.Ready ready) {
-        ws.textMessageHandler(this::onText);
-        ws.binaryMessageHandler(b -> {
-            heard();
-            error(null, new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "frames must be JSON text"));
-        });
-        ws.pongHandler(b -> heard());
+        ws.frameHandler(this::onFrame);
         ws.closeHandler(v -> onClosed());
         ws.exceptionHandler(e -> log.debug("socket of device {} failed: {}", principal.deviceId(), e.toString()));
         write(ready);
@@ -101,13 +99,47 @@ final class DeviceSocket {
         lastHeardAt = System.currentTimeMillis();
     }
 
-    private void onText(String text) {
+    /** Reassembles fragmented messages, enforcing size and UTF-8 before any parsing. */
+    private void onFrame(WebSocketFrame f) {
         heard();
-        if (text.length() > maxFrameBytes || (text.length() * 3L > maxFrameBytes && text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxFrameBytes)) {
-            error(null, new ApiException(ErrorCode.FRAME_TOO_LARGE, "frames are limited to " + maxFrameBytes + " bytes"));
-            close(CloseCodes.TOO_BIG, "frame too large");
+        if (closed) return;
+        switch (f.type()) {
+            case TEXT, BINARY -> {
+                partial = f.binaryData().copy();
+                partialBinary = f.isBinary();
+            }
+            case CONTINUATION -> {
+                if (partial == null) return;
+                partial.appendBuffer(f.binaryData());
+            }
+            default -> {
+                return; // ping, pong and close are handled by Vert.x
+            }
+        }
+        if (partial.length() > maxFrameBytes) {
+            partial = null;
+            error(null, new ApiException(ErrorCode.FRAME_TOO_LARGE, "messages are limited to " + maxFrameBytes + " bytes"));
+            close(CloseCodes.TOO_BIG, "message too large");
             return;
         }
+        if (!f.isFinal()) return;
+        Buffer message = partial;
+        partial = null;
+        if (partialBinary) {
+            error(null, new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "frames must be JSON text"));
+            return;
+        }
+        byte[] bytes = message.getBytes();
+        try {
+            JsonBodies.requireUtf8(bytes);
+        } catch (ApiException e) {
+            close(CloseCodes.INVALID_UTF8, "text frame is not valid UTF-8");
+            return;
+        }
+        onText(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private void onText(String text) {
         ClientFrame frame;
         try {
             frame = JsonBodies.parse(text, ClientFrame.class);
