@@ -265,6 +265,12 @@ public final class ParleyClient implements AutoCloseable {
             case Frames.Ack a -> {
                 PendingSend p = a.id() == null ? null : pending.remove(a.id());
                 if (p != null) p.result().complete(a);
+                // The node sends no echo of our own message: the ack moves the cursor, so the
+                // next message in the chat is not mistaken for a gap. Everything before our seq
+                // reached this socket before the ack did.
+                if (a.seq() != null && a.chatId() != null && cursors.check(a.chatId(), a.seq()) == ChatCursors.Verdict.NEW) {
+                    cursors.advance(a.chatId(), a.seq());
+                }
             }
             case Frames.Error e -> onError(e);
             case Frames.Receipt r -> listener.onReceipt(r);
@@ -278,6 +284,14 @@ public final class ParleyClient implements AutoCloseable {
 
     private void onError(Frames.Error e) {
         if (e.id() == null) return;
+        if (e.id().equals("sync")) { // catch-up failed (store busy): try again, the socket holds live traffic meanwhile
+            long delay = backoff.next().toMillis();
+            int gen = generation;
+            dispatcher.schedule(() -> {
+                if (gen == generation && ws != null) sync();
+            }, delay, TimeUnit.MILLISECONDS);
+            return;
+        }
         PendingSend p = pending.get(e.id());
         if (p == null) return;
         ParleyException failure = new ParleyException(e.code(), 0, e.message());

@@ -34,6 +34,8 @@ final class RawWebSocket implements AutoCloseable {
     private final OutputStream out;
     private final SecureRandom random = new SecureRandom();
     final int httpStatus;
+    /** Answer the node's pings (a live device does); false plays a device whose link went silent. */
+    volatile boolean answerPings = true;
 
     private RawWebSocket(Socket socket, DataInputStream in, OutputStream out, int httpStatus) {
         this.socket = socket;
@@ -96,7 +98,9 @@ final class RawWebSocket implements AutoCloseable {
 
     /** The next frame (pings are answered and skipped), or null on timeout or end of stream. */
     Frame next() throws IOException {
+        long deadline = System.currentTimeMillis() + 15_000; // pings alone do not keep a read waiting forever
         while (true) {
+            if (System.currentTimeMillis() > deadline) return null;
             int b0, b1;
             try {
                 b0 = in.read();
@@ -114,7 +118,7 @@ final class RawWebSocket implements AutoCloseable {
             in.readFully(payload);
             int opcode = b0 & 0x0f;
             if (opcode == PING) {
-                send(PONG, payload);
+                if (answerPings) send(PONG, payload);
                 continue;
             }
             return new Frame(opcode, payload);

@@ -32,6 +32,8 @@ public final class AccountService {
     }
 
     public UserSummary lookUpByPhone(String phone) {
+        // An unescaped '+' in a query string arrives as a space.
+        if (phone.startsWith(" ")) phone = "+" + phone.substring(1);
         Validate.phone(phone);
         return accounts.byPhone(phone).map(u -> new UserSummary(u.userId(), u.displayName()))
                 .orElseThrow(() -> new ApiException(ErrorCode.USER_NOT_FOUND, "no user has this phone number"));

@@ -99,7 +99,7 @@ public final class Node implements AutoCloseable {
                     observer(metrics, "cursors", null));
             this.messages = new MessageService(messageStore, chats, chatStore, receipts, bus, ids, clock, config.writerShards(),
                     config.writerMaxBatch(), observer(metrics, "messages",
-                            Counter.builder("parley.messages.in").description("messages committed by the writer").register(metrics)));
+                            Counter.builder("parley.messages.in").description("sends committed by the writer, repeated clientMsgIds included").register(metrics)));
             bus.subscribe(connections::deliver);
             bus.subscribe(e -> {
                 if (e instanceof Event.DeviceSignedOut s) auth.forget(s.deviceId());
@@ -121,6 +121,11 @@ public final class Node implements AutoCloseable {
                 Router router = Router.router(vertx);
                 router.get(WsEndpoint.PATH).handler(ws::handle);
                 router.get("/health").handler(ctx -> {
+                    if (shuttingDown.get()) {
+                        ctx.response().setStatusCode(503).putHeader("Content-Type", "application/json")
+                                .end(encode(new Health("DOWN", db.kind(), "parley", System.currentTimeMillis() - startedAt)));
+                        return;
+                    }
                     var context = vertx.getOrCreateContext();
                     blocking.execute(() -> {
                         boolean up = !shuttingDown.get() && db.ping();

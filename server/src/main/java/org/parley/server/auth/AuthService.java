@@ -108,6 +108,7 @@ public final class AuthService {
 
     /** Signs a device out: its token stops working at once and {@code onSignedOut} closes its sockets. */
     public void signOut(Principal caller, String deviceId, Consumer<Principal> onSignedOut) {
+        org.parley.protocol.Validate.id("deviceId", deviceId);
         if (!devices.revoke(caller.userId(), deviceId, clock.millis())) {
             throw new ApiException(ErrorCode.DEVICE_NOT_FOUND, "no such device");
         }

@@ -69,7 +69,9 @@ public final class ChatService {
             throw new ApiException(ErrorCode.USER_NOT_FOUND, "no such user");
         }
         ChatStore.Opened opened = chats.openDirect(ids.next(), p.userId(), request.userId(), clock.millis());
-        return new Opened(view(p.userId(), opened.chat(), membership(opened.chat().chatId()), null, null), opened.created());
+        String chatId = opened.chat().chatId();
+        Chat chat = opened.created() ? view(p.userId(), opened.chat(), membership(chatId), null, null) : get(p, chatId);
+        return new Opened(chat, opened.created());
     }
 
     /**

@@ -7,6 +7,6 @@ import org.parley.protocol.ErrorCode;
 public final class StoreException extends ApiException {
     public StoreException(String message, Throwable cause) {
         super(ErrorCode.STORE_UNAVAILABLE, message);
-        initCause(cause);
+        if (cause != null) initCause(cause);
     }
 }

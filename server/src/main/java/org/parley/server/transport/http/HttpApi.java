@@ -199,8 +199,9 @@ public final class HttpApi {
             response.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
             response.end(encode(reply.body()));
         }
-        access.info("{} {} {} {}ms req={}", ctx.request().method(), ctx.request().path(), reply.status(),
-                (System.nanoTime() - start) / 1_000_000, requestId);
+        MDC.put(REQUEST_ID_KEY, requestId);
+        access.info("{} {} {} {}ms", ctx.request().method(), ctx.request().path(), reply.status(), (System.nanoTime() - start) / 1_000_000);
+        MDC.remove(REQUEST_ID_KEY);
     }
 
     /** Writes the error body with the code's HTTP status. */
@@ -212,7 +213,9 @@ public final class HttpApi {
                 .putHeader("X-Request-Id", requestId);
         if (e instanceof RateLimiter.Limited limited) response.putHeader("Retry-After", Long.toString(limited.retryAfterSeconds()));
         response.end(encode(new ErrorBody(new ErrorDetail(e.code().name(), e.getMessage(), requestId))));
-        access.info("{} {} {} {} req={}", ctx.request().method(), ctx.request().path(), e.code().httpStatus(), e.code(), requestId);
+        MDC.put(REQUEST_ID_KEY, requestId);
+        access.info("{} {} {} {}", ctx.request().method(), ctx.request().path(), e.code().httpStatus(), e.code());
+        MDC.remove(REQUEST_ID_KEY);
     }
 
     static String encode(Object body) {

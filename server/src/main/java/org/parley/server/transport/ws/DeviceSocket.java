@@ -241,6 +241,7 @@ final class DeviceSocket {
         if (closed) return;
         if (mode != Mode.LIVE) {
             if (held.size() >= maxHeld) {
+                connections.slowConsumerClosed();
                 close(CloseCodes.SLOW_CONSUMER, "too much traffic held during sync; reconnect and sync");
                 return;
             }
