@@ -50,6 +50,7 @@ public final class ParleyClient implements AutoCloseable {
 
     private final RestClient rest;
     private final HttpClient http;
+    private final java.util.concurrent.ExecutorService io;
     private final Listener listener;
     private final ChatCursors cursors;
     private final ScheduledExecutorService dispatcher;
@@ -70,7 +71,13 @@ public final class ParleyClient implements AutoCloseable {
     private String selfId;
 
     private ParleyClient(URI base, String token, Listener listener, ChatCursors cursors, boolean autoDelivered) {
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        // Its own threads: nothing here may wait on the common pool, which a caller may be blocking.
+        this.io = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "parley-client-io");
+            t.setDaemon(true);
+            return t;
+        });
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).executor(io).build();
         this.rest = new RestClient(base, http);
         this.rest.token(token);
         this.listener = listener;
@@ -145,7 +152,7 @@ public final class ParleyClient implements AutoCloseable {
     public void markRead(String chatId, long upToSeq) {
         dispatcher.execute(() -> {
             if (ws != null && caughtUp) write(encode(new Frames.Read(null, chatId, upToSeq)));
-            else CompletableFuture.runAsync(() -> rest.markRead(chatId, upToSeq));
+            else CompletableFuture.runAsync(() -> rest.markRead(chatId, upToSeq), io);
         });
     }
 
@@ -423,5 +430,6 @@ public final class ParleyClient implements AutoCloseable {
             // closing anyway
         }
         dispatcher.shutdownNow();
+        io.shutdown();
     }
 }

@@ -3,6 +3,7 @@ package org.parley.client.cli;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,8 @@ import org.parley.protocol.Model;
 import org.parley.protocol.WireJson;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -26,12 +29,32 @@ import picocli.CommandLine.Parameters;
 @Command(name = "parley", mixinStandardHelpOptions = true, version = "parley 0.1.0",
         description = "Command-line client for a Parley node.",
         subcommands = {ParleyCli.Login.class, ParleyCli.Chats.class, ParleyCli.Send.class, ParleyCli.History.class, ParleyCli.Listen.class})
-public final class ParleyCli {
+public final class ParleyCli implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
 
     /** Where a signed-in session is kept (0600). */
     record Session(String server, String token, String userId, String deviceId) {}
 
     static class Common {
+        @Spec
+        CommandSpec spec;
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+
+        PrintWriter err() {
+            return spec.commandLine().getErr();
+        }
+
         @Option(names = "--session", description = "session file (default: ~/.parley/session.json)")
         Path sessionFile = Path.of(System.getProperty("user.home"), ".parley", "session.json");
 
@@ -67,11 +90,11 @@ public final class ParleyCli {
             Model.CodeSent sent = rest.requestCode(phone);
             String c = code;
             if (c == null && sent.devCode() != null) {
-                System.err.println("using the development code returned by the node: " + sent.devCode());
+                err().println("using the development code returned by the node: " + sent.devCode());
                 c = sent.devCode();
             }
             if (c == null) {
-                System.err.print("code sent to " + phone + "; enter it: ");
+                err().print("code sent to " + phone + "; enter it: ");
                 c = new BufferedReader(new InputStreamReader(System.in)).readLine();
                 if (c == null) return 1;
                 c = c.trim();
@@ -84,7 +107,7 @@ public final class ParleyCli {
             } catch (UnsupportedOperationException ignored) {
                 // not a POSIX file system
             }
-            System.out.println("signed in as " + issued.userId() + " (device " + issued.deviceId() + ")");
+            out().println("signed in as " + issued.userId() + " (device " + issued.deviceId() + ")");
             return 0;
         }
     }
@@ -95,7 +118,7 @@ public final class ParleyCli {
         public Integer call() throws IOException {
             for (Model.Chat c : rest(load()).chats().chats()) {
                 String last = c.lastMessage() == null ? "" : c.lastMessage().text();
-                System.out.printf("%s  %-24s unread=%-4d %s%n", c.chatId(), c.title(), c.unread(), last.replace('\n', ' '));
+                out().printf("%s  %-24s unread=%-4d %s%n", c.chatId(), c.title(), c.unread(), last.replace('\n', ' '));
             }
             return 0;
         }
@@ -132,7 +155,7 @@ public final class ParleyCli {
                     }
                 }
             }
-            System.out.println("sent to chat " + chatId + " as seq " + sent.result().seq());
+            out().println("sent to chat " + chatId + " as seq " + sent.result().seq());
             return 0;
         }
     }
@@ -147,7 +170,7 @@ public final class ParleyCli {
 
         @Override
         public Integer call() throws IOException {
-            for (Model.Message m : rest(load()).messages(chat, limit, null, null).messages()) print(m);
+            for (Model.Message m : rest(load()).messages(chat, limit, null, null).messages()) print(out(), m);
             return 0;
         }
     }
@@ -161,27 +184,30 @@ public final class ParleyCli {
             try (ParleyClient client = ParleyClient.create(URI.create(s.server()), s.token(), new ParleyClient.Listener() {
                 @Override
                 public void onMessage(Model.Message message) {
-                    print(message);
+                    print(out(), message);
+                    out().flush();
                 }
 
                 @Override
                 public void onReceipt(Frames.Receipt r) {
-                    System.out.printf("[%s] %s %s up to #%d%n", r.chatId(), r.userId(), r.kind(), r.upToSeq());
+                    out().printf("[%s] %s %s up to #%d%n", r.chatId(), r.userId(), r.kind(), r.upToSeq());
                 }
 
                 @Override
                 public void onCaughtUp() {
-                    System.err.println("-- connected, caught up --");
+                    err().println("-- connected, caught up --");
+                    err().flush();
                 }
 
                 @Override
                 public void onDisconnected(int code, String reason) {
-                    System.err.println("-- disconnected (" + code + " " + reason + "), reconnecting --");
+                    err().println("-- disconnected (" + code + " " + reason + "), reconnecting --");
                 }
 
                 @Override
                 public void onSignedOut() {
-                    System.err.println("-- signed out --");
+                    err().println("-- signed out --");
+                    err().flush();
                     done.countDown();
                 }
             })) {
@@ -192,16 +218,24 @@ public final class ParleyCli {
         }
     }
 
-    static void print(Model.Message m) {
-        System.out.printf("[%s] #%d %s %s: %s%n", m.chatId(), m.seq(), Instant.ofEpochMilli(m.sentAt()), m.senderId(), m.text());
+    static void print(PrintWriter out, Model.Message m) {
+        out.printf("[%s] #%d %s %s: %s%n", m.chatId(), m.seq(), Instant.ofEpochMilli(m.sentAt()), m.senderId(), m.text());
+    }
+
+    /** Runs one command with the given output streams; returns the exit code. */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new ParleyCli());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("parley: " + e.getMessage());
+            cmd.getErr().flush();
+            return 1;
+        });
+        return cli.execute(args);
     }
 
     public static void main(String[] args) {
-        CommandLine cli = new CommandLine(new ParleyCli());
-        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("parley: " + e.getMessage());
-            return 1;
-        });
-        System.exit(cli.execute(args));
+        System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 }
