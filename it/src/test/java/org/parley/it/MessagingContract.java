@@ -31,15 +31,20 @@ abstract class MessagingContract {
 
     abstract TestNode.Store store();
 
+    private int blockedBefore;
+
     @BeforeAll
     void start() {
         node = TestNode.start(store());
+        blockedBefore = TestNode.blockedEventLoops().size();
     }
 
     @AfterAll
     void stop() {
         clients.forEach(ParleyClient::close);
         node.close();
+        List<String> blocked = TestNode.blockedEventLoops();
+        assertThat(blocked.subList(blockedBefore, blocked.size())).as("no event loop was blocked (storage, hashing run elsewhere)").isEmpty();
     }
 
     private ParleyClient connect(TestNode.Device d, Recorder r) {

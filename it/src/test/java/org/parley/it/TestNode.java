@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -44,7 +45,12 @@ final class TestNode implements AutoCloseable {
         overrides.put("host", "127.0.0.1");
         overrides.put("auth.devCodes", "true");
         overrides.putAll(extra);
-        Node node = Node.start(Config.load(null, Map.of(), overrides));
+        BlockedLoopWatch.INSTANCE.getClass(); // start collecting before the node runs
+        // A stricter blocked-thread check than production: any event-loop task over 500 ms is
+        // reported, and MessagingContract fails on such reports (nothing may block an event loop).
+        Node node = Node.start(Config.load(null, Map.of(), overrides), java.time.Clock.systemUTC(), o -> o
+                .setMaxEventLoopExecuteTime(500).setMaxEventLoopExecuteTimeUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
+                .setBlockedThreadCheckInterval(100).setBlockedThreadCheckIntervalUnit(java.util.concurrent.TimeUnit.MILLISECONDS));
         return new TestNode(node, overrides.get("pg.schema"), overrides.containsKey("data.dir") ? Path.of(overrides.get("data.dir")) : null);
     }
 
@@ -68,6 +74,11 @@ final class TestNode implements AutoCloseable {
         } catch (Exception e) {
             // best effort
         }
+    }
+
+    /** Warnings the blocked-thread checker logged for event loops since this JVM started. */
+    static List<String> blockedEventLoops() {
+        return BlockedLoopWatch.INSTANCE.events();
     }
 
     URI uri() {

@@ -23,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import org.parley.protocol.Model.Health;
 import org.parley.server.account.AccountService;
 import org.parley.server.account.SqlAccountStore;
@@ -67,7 +68,7 @@ public final class Node implements AutoCloseable {
     private final int port;
     private final long startedAt;
 
-    private Node(Config config, Clock clock) {
+    private Node(Config config, Clock clock, UnaryOperator<VertxOptions> tuning) {
         this.config = config;
         this.startedAt = clock.millis();
         this.db = openDatabase(config);
@@ -109,7 +110,7 @@ public final class Node implements AutoCloseable {
             var ws = new WsEndpoint(auth, devices, messages, receipts, connections, blocking, shuttingDown::get, clock,
                     config.wsMaxFrameBytes(), config.wsSyncBatch(), config.wsOutboundQueueBytes(), config.wsPingIntervalSeconds());
 
-            this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+            this.vertx = Vertx.vertx(tuning.apply(new VertxOptions().setPreferNativeTransport(true)));
             HttpServerOptions options = new HttpServerOptions()
                     .setHost(config.host())
                     .setMaxWebSocketFrameSize(config.wsMaxFrameBytes() * 4)
@@ -200,7 +201,12 @@ public final class Node implements AutoCloseable {
     }
 
     public static Node start(Config config, Clock clock) {
-        return new Node(config, clock);
+        return new Node(config, clock, UnaryOperator.identity());
+    }
+
+    /** For tests: {@code tuning} adjusts Vert.x, e.g. a stricter blocked-event-loop check. */
+    public static Node start(Config config, Clock clock, UnaryOperator<VertxOptions> tuning) {
+        return new Node(config, clock, tuning);
     }
 
     public int port() {

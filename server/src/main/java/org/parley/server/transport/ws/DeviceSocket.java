@@ -276,6 +276,10 @@ final class DeviceSocket {
     /** Writes unless the socket's outbound queue is full: a reader that stalls is cut off, others go on. */
     private void writeJson(String json) {
         if (closed) return;
+        if (ws.isClosed()) { // the peer went away; the close handler runs next
+            onClosed();
+            return;
+        }
         if (ws.writeQueueFull()) {
             connections.slowConsumerClosed();
             close(CloseCodes.SLOW_CONSUMER, "outbound queue full; reconnect and sync");
@@ -286,7 +290,7 @@ final class DeviceSocket {
     }
 
     void ping() {
-        if (!closed) ws.writePing(Buffer.buffer("p"));
+        if (!closed && !ws.isClosed()) ws.writePing(Buffer.buffer("p"));
     }
 
     void close(short code, String reason) {
