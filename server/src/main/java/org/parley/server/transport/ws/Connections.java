@@ -21,11 +21,13 @@ public final class Connections {
     private final Map<String, Set<DeviceSocket>> byUser = new ConcurrentHashMap<>();
     private final AtomicInteger count = new AtomicInteger();
     private final Counter framesOut;
+    private final Counter messagesOut;
     private final Counter slowConsumers;
 
     public Connections(MeterRegistry metrics) {
         metrics.gauge("parley.ws.connections", count);
         this.framesOut = Counter.builder("parley.ws.frames.out").description("frames written to sockets").register(metrics);
+        this.messagesOut = Counter.builder("parley.messages.out").description("message frames written to devices (live and catch-up)").register(metrics);
         this.slowConsumers = Counter.builder("parley.ws.slow.consumers").description("sockets closed because their reader stalled").register(metrics);
     }
 
@@ -51,6 +53,10 @@ public final class Connections {
 
     void frameSent() {
         framesOut.increment();
+    }
+
+    void messageSent() {
+        messagesOut.increment();
     }
 
     void slowConsumerClosed() {

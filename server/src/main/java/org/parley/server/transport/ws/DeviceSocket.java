@@ -222,6 +222,7 @@ final class DeviceSocket {
         if (closed) return;
         for (Message m : batch.messages()) {
             writeJson(Connections.encode(m.senderId().equals(principal.userId()) ? m.withStatus(Status.sent, null, null) : m));
+            connections.messageSent();
             lastSent.merge(m.chatId(), m.seq(), Math::max);
         }
         write(new Frames.Synced(id, batch.more()));
@@ -256,6 +257,7 @@ final class DeviceSocket {
         if (last != null && m.seq() <= last) return; // already carried by a sync answer
         if (last != null) lastSent.put(m.chatId(), m.seq());
         writeJson(json);
+        connections.messageSent();
     }
 
     void offerFrame(String json) {
