@@ -40,6 +40,10 @@ apt_install() { # installs Debian packages when running as root (or with sudo)
 
 find_maven() {
   command -v mvn >/dev/null 2>&1 || apt_install maven
+  # Maven's own libraries use sun.misc.Unsafe; JDK 23+ warns about it on every build.
+  if [ "$(java_major "$JAVA_HOME/bin/java")" -ge 23 ] 2>/dev/null; then
+    export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+  fi
 }
 
 listening() { # host port

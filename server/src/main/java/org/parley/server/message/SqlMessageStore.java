@@ -7,10 +7,10 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.parley.protocol.Model.Message;
 import org.parley.server.store.Database;
 import org.parley.server.store.Sql;
@@ -51,7 +51,9 @@ public final class SqlMessageStore implements MessageStore {
     }
 
     private List<Appended> appendInTransaction(Connection c, List<NewMessage> batch) throws SQLException {
-        Map<String, List<NewMessage>> byChat = new LinkedHashMap<>();
+        // Chats in a fixed order: two nodes committing batches that share chats lock their
+        // chat_log rows in the same order, so they wait for each other instead of deadlocking.
+        Map<String, List<NewMessage>> byChat = new TreeMap<>();
         for (NewMessage m : batch) byChat.computeIfAbsent(m.chatId(), k -> new ArrayList<>()).add(m);
 
         Map<Key, Message> existing = new HashMap<>();

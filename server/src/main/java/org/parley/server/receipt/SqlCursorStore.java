@@ -40,9 +40,11 @@ public final class SqlCursorStore implements CursorStore {
                         (a, b) -> b.upToSeq() > a.upToSeq() ? b : a);
             }
         }
+        List<Move> ordered = new ArrayList<>(furthest.values());
+        ordered.sort(java.util.Comparator.comparing(Move::chatId).thenComparing(Move::userId).thenComparing(Move::kind));
         return db.write(c -> {
             List<Mark> marks = new ArrayList<>();
-            for (Move m : furthest.values()) {
+            for (Move m : ordered) {
                 if (apply(c, m)) {
                     Sql.update(c, "INSERT INTO cursor_marks (chat_id, user_id, kind, up_to_seq, at) VALUES (?, ?, ?, ?, ?)"
                             + " ON CONFLICT (chat_id, user_id, kind, up_to_seq) DO NOTHING",
