@@ -135,7 +135,7 @@ public final class ParleyClient implements AutoCloseable {
      * every reconnect; the node keeps one message per client id.
      */
     public CompletableFuture<Frames.Ack> send(String chatId, String clientMsgId, String text, String replyTo) {
-        String frame = encode(new Frames.Send(clientMsgId, chatId, clientMsgId, text, replyTo));
+        String frame = WireJson.encode(new Frames.Send(clientMsgId, chatId, clientMsgId, text, replyTo));
         CompletableFuture<Frames.Ack> result = new CompletableFuture<>();
         dispatcher.execute(() -> {
             if (closed) {
@@ -151,7 +151,7 @@ public final class ParleyClient implements AutoCloseable {
     /** Moves this user's read cursor in the chat (over the socket when connected, else REST). */
     public void markRead(String chatId, long upToSeq) {
         dispatcher.execute(() -> {
-            if (ws != null && caughtUp) write(encode(new Frames.Read(null, chatId, upToSeq)));
+            if (ws != null && caughtUp) write(WireJson.encode(new Frames.Read(null, chatId, upToSeq)));
             else CompletableFuture.runAsync(() -> rest.markRead(chatId, upToSeq), io);
         });
     }
@@ -165,14 +165,6 @@ public final class ParleyClient implements AutoCloseable {
         try {
             return dispatcher.submit(task).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String encode(Object frame) {
-        try {
-            return WireJson.mapper().writeValueAsString(frame);
-        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -240,7 +232,7 @@ public final class ParleyClient implements AutoCloseable {
     }
 
     private void sync() {
-        write(encode(new Frames.Sync("sync", cursors.snapshot())));
+        write(WireJson.encode(new Frames.Sync("sync", cursors.snapshot())));
     }
 
     // ---- frames from the node (dispatcher thread) ----
@@ -356,7 +348,7 @@ public final class ParleyClient implements AutoCloseable {
 
     private void flushDelivered() {
         if (ws != null) {
-            deliveredToSend.forEach((chat, seq) -> write(encode(new Frames.Delivered(null, chat, seq))));
+            deliveredToSend.forEach((chat, seq) -> write(WireJson.encode(new Frames.Delivered(null, chat, seq))));
         }
         deliveredToSend.clear();
     }

@@ -22,6 +22,15 @@ public final class WireJson {
         return MAPPER;
     }
 
+    /** Encodes a wire record; they always encode, so a failure is a programming error. */
+    public static String encode(Object value) {
+        try {
+            return MAPPER.writeValueAsString(value);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode " + value.getClass().getName(), e);
+        }
+    }
+
     private static ObjectMapper create() {
         JsonMapper mapper = JsonMapper.builder()
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)

@@ -124,7 +124,7 @@ public final class Node implements AutoCloseable {
                 router.get("/health").handler(ctx -> {
                     if (shuttingDown.get()) {
                         ctx.response().setStatusCode(503).putHeader("Content-Type", "application/json")
-                                .end(encode(new Health("DOWN", db.kind(), "parley", System.currentTimeMillis() - startedAt)));
+                                .end(org.parley.protocol.WireJson.encode(new Health("DOWN", db.kind(), "parley", System.currentTimeMillis() - startedAt)));
                         return;
                     }
                     var context = vertx.getOrCreateContext();
@@ -132,7 +132,7 @@ public final class Node implements AutoCloseable {
                         boolean up = !shuttingDown.get() && db.ping();
                         Health health = new Health(up ? "UP" : "DOWN", db.kind(), "parley", System.currentTimeMillis() - startedAt);
                         context.runOnContext(v -> ctx.response().setStatusCode(up ? 200 : 503)
-                                .putHeader("Content-Type", "application/json").end(encode(health)));
+                                .putHeader("Content-Type", "application/json").end(org.parley.protocol.WireJson.encode(health)));
                     });
                 });
                 router.get("/metrics").handler(ctx -> ctx.response()
@@ -148,14 +148,6 @@ public final class Node implements AutoCloseable {
         } catch (RuntimeException e) {
             db.close();
             throw e;
-        }
-    }
-
-    private static String encode(Object o) {
-        try {
-            return org.parley.protocol.WireJson.mapper().writeValueAsString(o);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
         }
     }
 

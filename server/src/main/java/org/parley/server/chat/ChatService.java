@@ -40,6 +40,12 @@ public final class ChatService {
             for (Member m : members) if (m.userId().equals(userId)) return true;
             return false;
         }
+
+        /** The last seq before the member joined: they see only what comes after it. */
+        public long joinedSeq(String userId) {
+            for (Member m : members) if (m.userId().equals(userId)) return m.joinedSeq();
+            throw new IllegalArgumentException(userId + " is not a member");
+        }
     }
 
     private final ChatStore chats;

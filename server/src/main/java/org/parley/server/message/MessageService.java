@@ -103,7 +103,7 @@ public final class MessageService implements AutoCloseable {
         if (n < 1 || n > MAX_PAGE) throw ApiException.invalid("limit must be 1.." + MAX_PAGE);
         if (before != null && after != null) throw ApiException.invalid("give before or after, not both");
         if ((before != null && before < 0) || (after != null && after < 0)) throw ApiException.invalid("before/after must be >= 0");
-        long floor = m.members().stream().filter(x -> x.userId().equals(p.userId())).findFirst().orElseThrow().joinedSeq();
+        long floor = m.joinedSeq(p.userId());
         List<Message> page;
         boolean hasMore;
         if (after != null) {
@@ -134,7 +134,7 @@ public final class MessageService implements AutoCloseable {
                 break;
             }
             Membership m = chats.requireMember(chatId, p.userId());
-            long floor = m.members().stream().filter(x -> x.userId().equals(p.userId())).findFirst().orElseThrow().joinedSeq();
+            long floor = m.joinedSeq(p.userId());
             List<Message> missed = store.after(chatId, Math.max(cursor, floor), room);
             out.addAll(missed);
             if (!missed.isEmpty() && missed.get(missed.size() - 1).seq() < head.seq()) more = true;

@@ -27,23 +27,16 @@ abstract class PooledDatabase implements Database {
 
     @Override
     public <T> T write(Work<T> work) {
-        try (Connection c = writes.getConnection()) {
-            try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                rollbackQuietly(c);
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw new StoreException("store write failed: " + e.getMessage(), e);
-        }
+        return inTransaction(writes, "write", work);
     }
 
     @Override
     public <T> T read(Work<T> work) {
-        try (Connection c = reads.getConnection()) {
+        return inTransaction(reads, "read", work);
+    }
+
+    private static <T> T inTransaction(HikariDataSource pool, String what, Work<T> work) {
+        try (Connection c = pool.getConnection()) {
             try {
                 T result = work.run(c);
                 c.commit();
@@ -53,7 +46,7 @@ abstract class PooledDatabase implements Database {
                 throw e;
             }
         } catch (SQLException e) {
-            throw new StoreException("store read failed: " + e.getMessage(), e);
+            throw new StoreException("store " + what + " failed: " + e.getMessage(), e);
         }
     }
 

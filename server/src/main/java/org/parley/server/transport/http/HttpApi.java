@@ -197,7 +197,7 @@ public final class HttpApi {
             response.end();
         } else {
             response.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
-            response.end(encode(reply.body()));
+            response.end(WireJson.encode(reply.body()));
         }
         MDC.put(REQUEST_ID_KEY, requestId);
         access.info("{} {} {} {}ms", ctx.request().method(), ctx.request().path(), reply.status(), (System.nanoTime() - start) / 1_000_000);
@@ -212,18 +212,10 @@ public final class HttpApi {
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .putHeader("X-Request-Id", requestId);
         if (e instanceof RateLimiter.Limited limited) response.putHeader("Retry-After", Long.toString(limited.retryAfterSeconds()));
-        response.end(encode(new ErrorBody(new ErrorDetail(e.code().name(), e.getMessage(), requestId))));
+        response.end(WireJson.encode(new ErrorBody(new ErrorDetail(e.code().name(), e.getMessage(), requestId))));
         MDC.put(REQUEST_ID_KEY, requestId);
         access.info("{} {} {} {}", ctx.request().method(), ctx.request().path(), e.code().httpStatus(), e.code());
         MDC.remove(REQUEST_ID_KEY);
-    }
-
-    static String encode(Object body) {
-        try {
-            return WireJson.mapper().writeValueAsString(body);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("cannot encode " + body.getClass(), e);
-        }
     }
 
     public static ClientAddress clientAddress(RoutingContext ctx) {

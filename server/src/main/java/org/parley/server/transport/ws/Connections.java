@@ -31,14 +31,6 @@ public final class Connections {
         this.slowConsumers = Counter.builder("parley.ws.slow.consumers").description("sockets closed because their reader stalled").register(metrics);
     }
 
-    static String encode(Object frame) {
-        try {
-            return WireJson.mapper().writeValueAsString(frame);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     void add(DeviceSocket socket) {
         if (byUser.computeIfAbsent(socket.principal().userId(), u -> ConcurrentHashMap.newKeySet()).add(socket)) count.incrementAndGet();
     }
@@ -72,7 +64,7 @@ public final class Connections {
         switch (event) {
             case Event.NewMessage e -> deliverMessage(e);
             case Event.CursorMoved e -> {
-                String json = encode(e.receipt());
+                String json = WireJson.encode(e.receipt());
                 for (String user : e.memberIds()) forEachSocket(user, s -> s.offerFrame(json));
             }
             case Event.DeviceSignedOut e -> forEachSocket(e.userId(), s -> {
@@ -96,10 +88,10 @@ public final class Connections {
                 if (s.principal().deviceId().equals(e.originDeviceId())) continue;
                 String json;
                 if (sender) {
-                    if (toSender == null) toSender = encode(m.withStatus(Status.sent, null, null));
+                    if (toSender == null) toSender = WireJson.encode(m.withStatus(Status.sent, null, null));
                     json = toSender;
                 } else {
-                    if (toOthers == null) toOthers = encode(m);
+                    if (toOthers == null) toOthers = WireJson.encode(m);
                     json = toOthers;
                 }
                 String frame = json;

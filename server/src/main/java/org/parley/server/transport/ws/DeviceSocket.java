@@ -15,6 +15,7 @@ import org.parley.protocol.Frames;
 import org.parley.protocol.Frames.ClientFrame;
 import org.parley.protocol.Model.Message;
 import org.parley.protocol.Model.Status;
+import org.parley.protocol.WireJson;
 import org.parley.server.auth.Principal;
 import org.parley.server.message.MessageService;
 import org.parley.server.receipt.CursorStore;
@@ -160,7 +161,7 @@ final class DeviceSocket {
     /** Best effort: the id of a frame that failed validation, so the error can name it. */
     private static String idOf(String text) {
         try {
-            var node = org.parley.protocol.WireJson.mapper().readTree(text);
+            var node = WireJson.mapper().readTree(text);
             var id = node == null ? null : node.get("id");
             return id != null && id.isTextual() && id.textValue().length() <= 64 ? id.textValue() : null;
         } catch (Exception e) {
@@ -221,7 +222,7 @@ final class DeviceSocket {
         syncRunning = false;
         if (closed) return;
         for (Message m : batch.messages()) {
-            writeJson(Connections.encode(m.senderId().equals(principal.userId()) ? m.withStatus(Status.sent, null, null) : m));
+            writeJson(WireJson.encode(m.senderId().equals(principal.userId()) ? m.withStatus(Status.sent, null, null) : m));
             connections.messageSent();
             lastSent.merge(m.chatId(), m.seq(), Math::max);
         }
@@ -265,7 +266,7 @@ final class DeviceSocket {
     }
 
     void write(Frames.ServerFrame frame) {
-        writeJson(Connections.encode(frame));
+        writeJson(WireJson.encode(frame));
     }
 
     private void error(String id, Throwable failure) {
