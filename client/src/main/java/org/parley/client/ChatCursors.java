@@ -21,10 +21,14 @@ public final class ChatCursors {
         highest.putAll(initial);
     }
 
-    /** NEW when seq is the next one (or the chat is new to us), DUPLICATE when already had, GAP when some are missing. */
+    /**
+     * NEW when seq is the next one, DUPLICATE when already had, GAP when some are missing. The
+     * first message of a chat new to this device is NEW whatever its seq: the node decides
+     * where a member's history starts.
+     */
     public Verdict check(String chatId, long seq) {
         Long have = highest.get(chatId);
-        if (have == null) return seq == 1 ? Verdict.NEW : Verdict.GAP;
+        if (have == null) return Verdict.NEW;
         if (seq <= have) return Verdict.DUPLICATE;
         return seq == have + 1 ? Verdict.NEW : Verdict.GAP;
     }

@@ -55,7 +55,11 @@ public final class ParleyClient implements AutoCloseable {
     private final ChatCursors cursors;
     private final ScheduledExecutorService dispatcher;
     private final Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10), ThreadLocalRandom.current());
+    /** Unacknowledged sends in send order; at most {@link #WINDOW} of them are on the wire at once. */
     private final Map<String, PendingSend> pending = new LinkedHashMap<>();
+    private final java.util.Set<String> onTheWire = new java.util.HashSet<>();
+    /** Below the node's per-socket limit (256), so a burst never meets RATE_LIMITED and keeps its order. */
+    static final int WINDOW = 128;
     private final Map<String, Long> deliveredToSend = new HashMap<>();
     private final boolean autoDelivered;
 
@@ -69,6 +73,7 @@ public final class ParleyClient implements AutoCloseable {
     private long idleLimitMs = 70_000;
     private int generation;
     private String selfId;
+    private volatile Thread dispatcherThread;
 
     private ParleyClient(URI base, String token, Listener listener, ChatCursors cursors, boolean autoDelivered) {
         // Its own threads: nothing here may wait on the common pool, which a caller may be blocking.
@@ -86,6 +91,7 @@ public final class ParleyClient implements AutoCloseable {
         this.dispatcher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "parley-client");
             t.setDaemon(true);
+            dispatcherThread = t;
             return t;
         });
         dispatcher.scheduleWithFixedDelay(this::checkIdle, 5, 5, TimeUnit.SECONDS);
@@ -143,7 +149,7 @@ public final class ParleyClient implements AutoCloseable {
                 return;
             }
             pending.put(clientMsgId, new PendingSend(frame, result));
-            if (caughtUp) write(frame);
+            pump();
         });
         return result;
     }
@@ -163,6 +169,7 @@ public final class ParleyClient implements AutoCloseable {
 
     private <T> T on(java.util.concurrent.Callable<T> task) {
         try {
+            if (Thread.currentThread() == dispatcherThread) return task.call(); // called from a listener
             return dispatcher.submit(task).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException(e);
@@ -198,6 +205,7 @@ public final class ParleyClient implements AutoCloseable {
     private void scheduleReconnect() {
         ws = null;
         caughtUp = false;
+        onTheWire.clear();
         sendChain = CompletableFuture.completedFuture(null);
         if (closed) return;
         long delay = backoff.next().toMillis();
@@ -257,13 +265,19 @@ public final class ParleyClient implements AutoCloseable {
                 } else {
                     caughtUp = true;
                     backoff.reset();
-                    for (PendingSend p : pending.values()) write(p.frame());
+                    onTheWire.clear();
+                    pump();
+                    flushDelivered();
                     listener.onCaughtUp();
                 }
             }
             case Frames.Ack a -> {
                 PendingSend p = a.id() == null ? null : pending.remove(a.id());
-                if (p != null) p.result().complete(a);
+                if (p != null) {
+                    onTheWire.remove(a.id());
+                    p.result().complete(a);
+                    pump();
+                }
                 // The node sends no echo of our own message: the ack moves the cursor, so the
                 // next message in the chat is not mistaken for a gap. Everything before our seq
                 // reached this socket before the ack did.
@@ -293,15 +307,24 @@ public final class ParleyClient implements AutoCloseable {
         }
         PendingSend p = pending.get(e.id());
         if (p == null) return;
+        onTheWire.remove(e.id());
         ParleyException failure = new ParleyException(e.code(), 0, e.message());
         if (failure.retryable()) {
             long delay = 200 + ThreadLocalRandom.current().nextLong(300);
-            dispatcher.schedule(() -> {
-                if (caughtUp && pending.get(e.id()) == p) write(p.frame());
-            }, delay, TimeUnit.MILLISECONDS);
+            dispatcher.schedule(this::pump, delay, TimeUnit.MILLISECONDS);
         } else {
             pending.remove(e.id());
             p.result().completeExceptionally(failure);
+            pump();
+        }
+    }
+
+    /** Writes the oldest sends not yet on the wire, up to the window, once caught up. */
+    private void pump() {
+        if (ws == null || !caughtUp) return;
+        for (var entry : pending.entrySet()) {
+            if (onTheWire.size() >= WINDOW) return;
+            if (onTheWire.add(entry.getKey())) write(entry.getValue().frame());
         }
     }
 
@@ -310,29 +333,10 @@ public final class ParleyClient implements AutoCloseable {
             case DUPLICATE -> {}
             case NEW -> accept(m);
             case GAP -> {
-                repair(m.chatId(), m.seq());
-                if (cursors.check(m.chatId(), m.seq()) == ChatCursors.Verdict.NEW) accept(m);
+                // The node sends each chat gap-free after a sync, so this is unexpected: start
+                // over from the cursor rather than show messages with a hole before them.
+                lost(generation, 1006, "gap in chat " + m.chatId() + " before seq " + m.seq() + "; resyncing");
             }
-        }
-    }
-
-    /** Fetches what is missing below {@code seq} over REST, in order. */
-    private void repair(String chatId, long seq) {
-        try {
-            long from = cursors.get(chatId);
-            while (from < seq - 1) {
-                var page = rest.messages(chatId, 200, null, from);
-                if (page.messages().isEmpty()) break;
-                for (Message missed : page.messages()) {
-                    if (missed.seq() >= seq) return;
-                    if (cursors.check(chatId, missed.seq()) != ChatCursors.Verdict.DUPLICATE) accept(missed);
-                    from = missed.seq();
-                }
-                if (!page.hasMore()) break;
-            }
-            if (cursors.get(chatId) < seq - 1) cursors.advance(chatId, seq - 1); // history before we joined is not ours to see
-        } catch (ParleyException e) {
-            // the socket will resync from the cursor after the next reconnect
         }
     }
 
@@ -342,14 +346,14 @@ public final class ParleyClient implements AutoCloseable {
         if (autoDelivered && !m.senderId().equals(selfId)) {
             boolean first = deliveredToSend.isEmpty();
             deliveredToSend.merge(m.chatId(), m.seq(), Math::max);
-            if (first) dispatcher.schedule(this::flushDelivered, 50, TimeUnit.MILLISECONDS);
+            if (first && caughtUp) dispatcher.schedule(this::flushDelivered, 50, TimeUnit.MILLISECONDS);
         }
     }
 
+    /** Sends the coalesced delivered receipts; kept for the next connection while offline or catching up. */
     private void flushDelivered() {
-        if (ws != null) {
-            deliveredToSend.forEach((chat, seq) -> write(WireJson.encode(new Frames.Delivered(null, chat, seq))));
-        }
+        if (ws == null || !caughtUp) return;
+        deliveredToSend.forEach((chat, seq) -> write(WireJson.encode(new Frames.Delivered(null, chat, seq))));
         deliveredToSend.clear();
     }
 

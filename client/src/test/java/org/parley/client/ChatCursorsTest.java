@@ -13,7 +13,7 @@ class ChatCursorsTest {
         assertThat(c.check("a", 5)).isEqualTo(ChatCursors.Verdict.DUPLICATE);
         assertThat(c.check("a", 8)).isEqualTo(ChatCursors.Verdict.GAP);
         assertThat(c.check("new-chat", 1)).isEqualTo(ChatCursors.Verdict.NEW);
-        assertThat(c.check("new-chat", 3)).isEqualTo(ChatCursors.Verdict.GAP);
+        assertThat(c.check("joined-late", 40)).as("history starts where the node says").isEqualTo(ChatCursors.Verdict.NEW);
         c.advance("a", 6);
         c.advance("a", 4);
         assertThat(c.get("a")).as("never moves back").isEqualTo(6);

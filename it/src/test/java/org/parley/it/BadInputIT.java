@@ -29,7 +29,8 @@ class BadInputIT {
 
     @BeforeAll
     void start() {
-        node = TestNode.start(TestNode.Store.SQLITE, Map.of("http.maxBodyBytes", "200000", "ws.maxFrameBytes", "150000"));
+        node = TestNode.start(TestNode.Store.SQLITE, Map.of("http.maxBodyBytes", "200000", "ws.maxFrameBytes", "150000",
+                "auth.lookupsPerUserPerHour", "3"));
         ana = node.signUp("Ana");
         ben = node.signUp("Ben");
         chat = ana.rest().openDirect(ben.userId()).chatId();
@@ -71,6 +72,8 @@ class BadInputIT {
         assertThat(send(t, "{\"clientMsgId\":\"a\"}")).isEqualTo(new Answer(400, "INVALID_FIELD"));
         assertThat(send(t, "{\"clientMsgId\":\"a\",\"text\":\"" + "x".repeat(65_537) + "\"}")).isEqualTo(new Answer(400, "TEXT_TOO_LONG"));
         assertThat(send(t, "{\"clientMsgId\":\"a\",\"text\":\"\\ud800\"}")).isEqualTo(new Answer(400, "INVALID_UTF8"));
+        assertThat(send(t, "{\"clientMsgId\":\"a\",\"text\":\"nul \\u0000 byte\"}")).isEqualTo(new Answer(400, "INVALID_FIELD"));
+        assertThat(send(t, "{\"clientMsgId\":\"a\",\"text\":\"escape \\u001b[2J\"}")).isEqualTo(new Answer(400, "INVALID_FIELD"));
         assertThat(send(t, "{\"clientMsgId\":\"a\",\"text\":\"x\",\"replyTo\":\"no-such-message\"}")).isEqualTo(new Answer(400, "REPLY_NOT_FOUND"));
         byte[] invalidUtf8 = "{\"clientMsgId\":\"a\",\"text\":\"\u00ff\u00fe\"}".getBytes(StandardCharsets.ISO_8859_1);
         assertThat(post("/v1/chats/" + chat + "/messages", t, "application/json", invalidUtf8)).isEqualTo(new Answer(400, "INVALID_UTF8"));
@@ -107,6 +110,14 @@ class BadInputIT {
         assertThat(history.statusCode()).isEqualTo(404);
         assertThat(history.body()).contains("CHAT_NOT_FOUND").doesNotContain("the only message");
         assertNothingStoredAndStillServing();
+    }
+
+    @Test
+    void phoneLookUpsAreLimitedPerUser() {
+        var walker = node.signUp("Walker");
+        for (int i = 0; i < 3; i++) assertThat(walker.rest().lookUp(ben.phone()).userId()).isEqualTo(ben.userId());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> walker.rest().lookUp(ana.phone()))
+                .isInstanceOfSatisfying(org.parley.client.ParleyException.class, e -> assertThat(e.code()).isEqualTo("RATE_LIMITED"));
     }
 
     @Test

@@ -44,6 +44,24 @@ class SlowConsumerIT {
         }
     }
 
+    @Test
+    void aLargeCatchUpReachesAHealthyReaderWithoutTrippingTheLimit() throws Exception {
+        try (TestNode node = TestNode.start(TestNode.Store.SQLITE)) {
+            var ana = node.signUp("Ana");
+            var ben = node.signUp("Ben");
+            String chat = ana.rest().openDirect(ben.userId()).chatId();
+            String big = "y".repeat(60_000);
+            for (int i = 0; i < 200; i++) ana.rest().send(chat, "c" + i, big + i, null); // ~12 MB waiting for Ben
+            Recorder r = new Recorder();
+            try (var c = node.connect(ben, r)) {
+                Recorder.await("caught up", () -> r.caughtUp.get() > 0);
+                assertThat(r.in(chat)).hasSize(200);
+                assertThat(r.disconnects.get()).as("never cut off while reading").isZero();
+                assertThat(metric(node, "parley_ws_slow_consumers_total")).isZero();
+            }
+        }
+    }
+
     static double metric(TestNode node, String name) {
         try {
             String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(node.uri() + "/metrics")).build(),

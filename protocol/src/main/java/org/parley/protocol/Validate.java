@@ -51,6 +51,13 @@ public final class Validate {
         required("text", value);
         if (value.isEmpty()) throw ApiException.invalid("text must not be empty");
         noBrokenSurrogates("text", value);
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            // NUL is refused by PostgreSQL; other C0 controls (ESC...) would reach terminals raw.
+            if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') {
+                throw ApiException.invalid("text contains control characters (only tab, CR and LF are allowed)");
+            }
+        }
         if (exceedsUtf8Bytes(value, MAX_TEXT_BYTES)) {
             throw new ApiException(ErrorCode.TEXT_TOO_LONG, "text is longer than " + MAX_TEXT_BYTES + " bytes of UTF-8");
         }

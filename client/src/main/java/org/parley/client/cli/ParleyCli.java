@@ -101,12 +101,13 @@ public final class ParleyCli implements Runnable {
             }
             Model.TokenIssued issued = rest.signIn(phone, c, deviceName);
             Files.createDirectories(sessionFile.toAbsolutePath().getParent());
-            Files.writeString(sessionFile, WireJson.mapper().writeValueAsString(new Session(server, issued.token(), issued.userId(), issued.deviceId())));
-            try {
-                Files.setPosixFilePermissions(sessionFile, PosixFilePermissions.fromString("rw-------"));
+            Files.deleteIfExists(sessionFile);
+            try { // owner-only from the first byte: the token is a password
+                Files.createFile(sessionFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             } catch (UnsupportedOperationException ignored) {
                 // not a POSIX file system
             }
+            Files.writeString(sessionFile, WireJson.encode(new Session(server, issued.token(), issued.userId(), issued.deviceId())));
             out().println("signed in as " + issued.userId() + " (device " + issued.deviceId() + ")");
             return 0;
         }

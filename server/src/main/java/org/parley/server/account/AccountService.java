@@ -11,15 +11,20 @@ import org.parley.protocol.Requests.DeviceRename;
 import org.parley.protocol.Requests.ProfileUpdate;
 import org.parley.protocol.Validate;
 import org.parley.server.auth.Principal;
+import org.parley.server.ratelimit.RateLimiter;
 
 /** Profiles, look-ups and the device list. */
 public final class AccountService {
     private final AccountStore accounts;
     private final DeviceStore devices;
+    private final RateLimiter limiter;
+    private final RateLimiter.Policy lookups;
 
-    public AccountService(AccountStore accounts, DeviceStore devices) {
+    public AccountService(AccountStore accounts, DeviceStore devices, RateLimiter limiter, RateLimiter.Policy lookups) {
         this.accounts = accounts;
         this.devices = devices;
+        this.limiter = limiter;
+        this.lookups = lookups;
     }
 
     public User me(Principal p) {
@@ -31,7 +36,9 @@ public final class AccountService {
                 .orElseThrow(() -> new ApiException(ErrorCode.UNAUTHENTICATED, "user no longer exists"));
     }
 
-    public UserSummary lookUpByPhone(String phone) {
+    /** Who has this number; limited per user so the directory cannot be walked. */
+    public UserSummary lookUpByPhone(Principal p, String phone) {
+        limiter.check(lookups, p.userId());
         // An unescaped '+' in a query string arrives as a space.
         if (phone.startsWith(" ")) phone = "+" + phone.substring(1);
         Validate.phone(phone);

@@ -36,6 +36,7 @@ public record Config(
         int codesPerPhonePerHour,
         int codesPerIpPerHour,
         int signInsPerIpPerHour,
+        int lookupsPerUserPerHour,
         int wsPingIntervalSeconds,
         int wsIdleTimeoutSeconds,
         int wsMaxFrameBytes,
@@ -72,6 +73,7 @@ public record Config(
             new Key("auth.codesPerPhonePerHour", "5", "codes one phone may request per hour"),
             new Key("auth.codesPerIpPerHour", "20", "codes one client address may request per hour"),
             new Key("auth.signInsPerIpPerHour", "60", "sign-in attempts per client address per hour"),
+            new Key("auth.lookupsPerUserPerHour", "600", "phone-number look-ups per user per hour"),
             new Key("ws.pingIntervalSeconds", "25", "server ping interval"),
             new Key("ws.idleTimeoutSeconds", "60", "close a socket silent this long"),
             new Key("ws.maxFrameBytes", "262144", "largest WebSocket message accepted"),
@@ -156,7 +158,7 @@ public record Config(
                 text(v, "pg.url"),
                 optional(v, "pg.user"),
                 optional(v, "pg.password"),
-                optional(v, "pg.schema"),
+                schema(v, "pg.schema"),
                 integer(v, "pg.poolSize", 1, 1000),
                 v.containsKey("auth.devCodes") ? bool(v, "auth.devCodes") : embedded,
                 integer(v, "auth.codeTtlSeconds", 30, 86_400),
@@ -164,6 +166,7 @@ public record Config(
                 integer(v, "auth.codesPerPhonePerHour", 1, 1_000_000),
                 integer(v, "auth.codesPerIpPerHour", 1, 1_000_000),
                 integer(v, "auth.signInsPerIpPerHour", 1, 1_000_000),
+                integer(v, "auth.lookupsPerUserPerHour", 1, 1_000_000),
                 integer(v, "ws.pingIntervalSeconds", 1, 3600),
                 integer(v, "ws.idleTimeoutSeconds", 2, 7200),
                 integer(v, "ws.maxFrameBytes", 1024, 1 << 20),
@@ -184,6 +187,14 @@ public record Config(
     private static String optional(Map<String, String> v, String key) {
         String s = v.get(key);
         return s == null || s.isBlank() ? null : s.trim();
+    }
+
+    private static String schema(Map<String, String> v, String key) {
+        String s = optional(v, key);
+        if (s != null && !s.matches("[a-z_][a-z0-9_]{0,62}")) {
+            throw new Invalid("config key '" + key + "' must be a lower-case SQL identifier (a-z, 0-9, _), got '" + s + "'");
+        }
+        return s;
     }
 
     private static String oneOf(Map<String, String> v, String key, List<String> allowed) {

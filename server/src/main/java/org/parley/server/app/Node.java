@@ -94,7 +94,8 @@ public final class Node implements AutoCloseable {
                     new RateLimiter.Policy("codes-per-ip", config.codesPerIpPerHour(), Duration.ofHours(1)),
                     new RateLimiter.Policy("sign-ins-per-ip", config.signInsPerIpPerHour(), Duration.ofHours(1))),
                     new SqlCodeStore(db), new LogCodeSender(), accounts, devices, limiter, ids, clock);
-            var accountService = new AccountService(accounts, devices);
+            var accountService = new AccountService(accounts, devices, limiter,
+                    new RateLimiter.Policy("lookups-per-user", config.lookupsPerUserPerHour(), Duration.ofHours(1)));
             var chats = new ChatService(chatStore, accounts, messageStore, cursorStore, ids, clock);
             this.receipts = new ReceiptService(cursorStore, chats, messageStore, bus, clock, config.writerShards(), config.writerMaxBatch(),
                     observer(metrics, "cursors", null));
@@ -228,8 +229,8 @@ public final class Node implements AutoCloseable {
                 break;
             }
         }
-        messages.close();
-        receipts.close();
+        // In-flight requests finish first (the writers still commit for them), then the writers
+        // commit whatever is still queued.
         blocking.shutdown();
         try {
             if (!blocking.awaitTermination(config.shutdownGraceSeconds(), TimeUnit.SECONDS)) {
@@ -238,6 +239,8 @@ public final class Node implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        messages.close();
+        receipts.close();
         try {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {

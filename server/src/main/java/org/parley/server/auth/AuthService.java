@@ -34,6 +34,13 @@ public final class AuthService {
     private final Ids ids;
     private final Clock clock;
     private final Map<String, Principal> byTokenHash = new ConcurrentHashMap<>();
+    /** Devices signed out lately, newest last; old ones are in the store as revoked anyway. */
+    private final Map<String, Boolean> signedOut = new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > 100_000;
+        }
+    };
 
     public AuthService(Settings settings, CodeStore codes, CodeSender sender, AccountStore accounts, DeviceStore devices,
             RateLimiter limiter, Ids ids, Clock clock) {
@@ -56,7 +63,7 @@ public final class AuthService {
     }
 
     public CodeSent requestCode(CodeRequest request, ClientAddress client) {
-        if (ipLimited(client)) limiter.check(settings.codesPerIp(), client.ip());
+        if (ipLimited(client)) limiter.check(settings.codesPerIp(), RateLimiter.addressKey(client.ip()));
         limiter.check(settings.codesPerPhone(), request.phone());
         String code = Tokens.newCode();
         codes.put(request.phone(), codeHash(request.phone(), code), clock.millis() + settings.codeTtl().toMillis());
@@ -65,24 +72,29 @@ public final class AuthService {
     }
 
     public TokenIssued signIn(TokenRequest request, ClientAddress client) {
-        if (ipLimited(client)) limiter.check(settings.signInsPerIp(), client.ip());
-        var pending = codes.get(request.phone())
-                .filter(p -> p.expiresAt() > clock.millis())
-                .orElseThrow(() -> new ApiException(ErrorCode.CODE_EXPIRED, "no valid code for this phone; request a new one"));
-        if (pending.attempts() >= settings.codeMaxAttempts()) {
-            codes.delete(request.phone());
-            throw new ApiException(ErrorCode.CODE_ATTEMPTS_EXCEEDED, "too many wrong codes; request a new one");
-        }
-        if (!Tokens.sameHash(pending.codeHash(), codeHash(request.phone(), request.code()))) {
-            int attempts = codes.countFailure(request.phone());
-            if (attempts >= settings.codeMaxAttempts()) {
+        if (ipLimited(client)) limiter.check(settings.signInsPerIp(), RateLimiter.addressKey(client.ip()));
+        long now = clock.millis();
+        int max = settings.codeMaxAttempts();
+        var attempt = codes.takeAttempt(request.phone(), max, now);
+        if (attempt.isEmpty()) {
+            boolean exhausted = codes.get(request.phone()).filter(p -> p.expiresAt() > now && p.attempts() >= max).isPresent();
+            if (exhausted) {
                 codes.delete(request.phone());
                 throw new ApiException(ErrorCode.CODE_ATTEMPTS_EXCEEDED, "too many wrong codes; request a new one");
             }
-            throw new ApiException(ErrorCode.CODE_INVALID, "wrong code; " + (settings.codeMaxAttempts() - attempts) + " tries left");
+            throw new ApiException(ErrorCode.CODE_EXPIRED, "no valid code for this phone; request a new one");
         }
-        codes.delete(request.phone());
-        long now = clock.millis();
+        var pending = attempt.get();
+        if (!Tokens.sameHash(pending.codeHash(), codeHash(request.phone(), request.code()))) {
+            if (pending.attempts() >= max) {
+                codes.delete(request.phone());
+                throw new ApiException(ErrorCode.CODE_ATTEMPTS_EXCEEDED, "too many wrong codes; request a new one");
+            }
+            throw new ApiException(ErrorCode.CODE_INVALID, "wrong code; " + (max - pending.attempts()) + " tries left");
+        }
+        if (!codes.consume(request.phone(), pending.codeHash())) {
+            throw new ApiException(ErrorCode.CODE_EXPIRED, "this code was just used; request a new one");
+        }
         User user = accounts.createOrGet(request.phone(), ids.next(), now);
         String token = Tokens.newToken();
         String deviceId = ids.next();
@@ -100,9 +112,14 @@ public final class AuthService {
         if (cached != null) return cached;
         Principal principal = devices.byTokenHash(hash)
                 .map(d -> new Principal(d.userId(), d.deviceId()))
+                .filter(p -> !isSignedOut(p.deviceId())) // the read may predate a sign-out that just happened
                 .orElseThrow(() -> new ApiException(ErrorCode.UNAUTHENTICATED, "unknown or signed-out token"));
         if (byTokenHash.size() > 100_000) byTokenHash.clear();
         byTokenHash.put(hash, principal);
+        if (isSignedOut(principal.deviceId())) { // signed out while we were caching it
+            byTokenHash.remove(hash);
+            throw new ApiException(ErrorCode.UNAUTHENTICATED, "unknown or signed-out token");
+        }
         return principal;
     }
 
@@ -118,6 +135,16 @@ public final class AuthService {
 
     /** Drops a signed-out device from the token cache (called on every node). */
     public void forget(String deviceId) {
+        synchronized (signedOut) {
+            signedOut.put(deviceId, Boolean.TRUE);
+        }
         byTokenHash.values().removeIf(p -> p.deviceId().equals(deviceId));
+    }
+
+    /** True when the device was signed out since this node started (lets racing requests see it). */
+    public boolean isSignedOut(String deviceId) {
+        synchronized (signedOut) {
+            return signedOut.containsKey(deviceId);
+        }
     }
 }

@@ -25,11 +25,15 @@ public final class SqlCodeStore implements CodeStore {
     }
 
     @Override
-    public int countFailure(String phone) {
-        return db.write(c -> {
-            Sql.update(c, "UPDATE auth_codes SET attempts = attempts + 1 WHERE phone = ?", phone);
-            return Sql.one(c, "SELECT attempts FROM auth_codes WHERE phone = ?", rs -> rs.getInt(1), phone).orElse(Integer.MAX_VALUE);
-        });
+    public Optional<PendingCode> takeAttempt(String phone, int maxAttempts, long now) {
+        return db.write(c -> Sql.one(c, "UPDATE auth_codes SET attempts = attempts + 1"
+                + " WHERE phone = ? AND attempts < ? AND expires_at > ? RETURNING phone, code_hash, expires_at, attempts",
+                rs -> new PendingCode(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getInt(4)), phone, maxAttempts, now));
+    }
+
+    @Override
+    public boolean consume(String phone, String codeHash) {
+        return db.write(c -> Sql.update(c, "DELETE FROM auth_codes WHERE phone = ? AND code_hash = ?", phone, codeHash)) == 1;
     }
 
     @Override

@@ -89,14 +89,18 @@ public final class ChatService {
         Membership m = memberships.get(chatId);
         if (m == null) {
             m = chats.get(chatId).map(c -> new Membership(c, chats.members(chatId))).orElse(null);
-            if (m != null) memberships.put(chatId, m);
+            if (m != null) memberships.putIfAbsent(chatId, m);
         }
         if (m == null || !m.has(userId)) throw new ApiException(ErrorCode.CHAT_NOT_FOUND, "no such chat");
         return m;
     }
 
     private Membership membership(String chatId) {
-        return memberships.computeIfAbsent(chatId, id -> new Membership(chats.get(id).orElseThrow(), chats.members(id)));
+        Membership m = memberships.get(chatId);
+        if (m != null) return m;
+        m = new Membership(chats.get(chatId).orElseThrow(), chats.members(chatId)); // outside the map's lock
+        Membership raced = memberships.putIfAbsent(chatId, m);
+        return raced != null ? raced : m;
     }
 
     public Chat get(Principal p, String chatId) {

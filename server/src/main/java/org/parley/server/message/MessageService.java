@@ -71,22 +71,26 @@ public final class MessageService implements AutoCloseable {
         }
     }
 
-    /** Queues a send; completes when the message is durable (or was already). */
-    public CompletableFuture<Sent> send(Principal p, String chatId, SendMessageRequest request) {
+    /**
+     * Queues a send; completes when the message is durable (or was already). A send over a
+     * socket gets its ack there, so that socket is not sent the message again; a REST send's
+     * devices all get it.
+     */
+    public CompletableFuture<Sent> send(Principal p, String chatId, SendMessageRequest request, boolean overSocket) {
         Membership m = chats.requireMember(chatId, p.userId());
         if (request.replyTo() != null && store.byId(chatId, request.replyTo()).isEmpty()) {
             throw new ApiException(ErrorCode.REPLY_NOT_FOUND, "replyTo is not a message of this chat");
         }
         NewMessage message = new NewMessage(chatId, ids.next(), p.userId(), request.clientMsgId(), request.text(),
                 request.replyTo(), clock.millis());
-        return writer.submit(chatId, new Outgoing(message, m.memberIds(), p.deviceId()))
+        return writer.submit(chatId, new Outgoing(message, m.memberIds(), overSocket ? p.deviceId() : null))
                 .thenApply(a -> new Sent(a.message(), a.duplicate()));
     }
 
     /** {@link #send} for callers on a virtual thread: waits for durability. */
     public Sent sendAndWait(Principal p, String chatId, SendMessageRequest request) {
         try {
-            return send(p, chatId, request).join();
+            return send(p, chatId, request, false).join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException r) throw r;
             throw e;
@@ -118,28 +122,32 @@ public final class MessageService implements AutoCloseable {
         return new MessagePage(receipts.withStatus(p.userId(), m, page), hasMore);
     }
 
-    /** Messages after the device's per-chat cursors (absent chats from the start), at most {@code budget}. */
-    public SyncBatch sync(Principal p, Map<String, Long> cursors, int budget) {
+    /**
+     * Messages after the device's per-chat cursors (absent chats from where the member's
+     * history starts): at most {@code budget} messages and about {@code maxBytes} of text.
+     */
+    public SyncBatch sync(Principal p, Map<String, Long> cursors, int budget, long maxBytes) {
         List<String> chatIds = chatStore.chatsOf(p.userId()).stream().map(ChatStore.ChatRecord::chatId).toList();
         Map<String, Message> heads = store.lastMessages(chatIds);
         List<Message> out = new ArrayList<>();
-        boolean more = false;
+        long bytes = 0;
         for (String chatId : chatIds) {
             Message head = heads.get(chatId);
             long cursor = cursors.getOrDefault(chatId, 0L);
             if (head == null || head.seq() <= cursor) continue;
             int room = budget - out.size();
-            if (room <= 0) {
-                more = true;
-                break;
-            }
+            if (room <= 0 || bytes >= maxBytes) return new SyncBatch(out, true);
             Membership m = chats.requireMember(chatId, p.userId());
             long floor = m.joinedSeq(p.userId());
             List<Message> missed = store.after(chatId, Math.max(cursor, floor), room);
-            out.addAll(missed);
-            if (!missed.isEmpty() && missed.get(missed.size() - 1).seq() < head.seq()) more = true;
+            for (Message msg : missed) {
+                if (bytes >= maxBytes) return new SyncBatch(out, true); // the first message always fits
+                out.add(msg);
+                bytes += msg.text().length() + 200; // text plus the frame's other fields, roughly
+            }
+            if (!missed.isEmpty() && missed.get(missed.size() - 1).seq() < head.seq()) return new SyncBatch(out, true);
         }
-        return new SyncBatch(out, more);
+        return new SyncBatch(out, false);
     }
 
     /** Commits what is queued, then stops the writers. */

@@ -59,16 +59,21 @@ public final class ReceiptService implements AutoCloseable {
      * and waits until it is durable. Never moves a cursor back.
      */
     public void mark(Principal p, String chatId, Kind kind, long upToSeq) {
-        chats.requireMember(chatId, p.userId());
-        Message last = messages.lastMessages(List.of(chatId)).get(chatId);
-        long clamped = Math.min(upToSeq, last == null ? 0 : last.seq());
-        if (clamped <= 0) return;
         try {
-            writer.submit(chatId, new Move(chatId, p.userId(), kind, clamped, clock.millis())).join();
+            markAsync(p, chatId, kind, upToSeq).join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException r) throw r;
             throw e;
         }
+    }
+
+    /** {@link #mark} without waiting: completes once the move is durable. Reads the store. */
+    public CompletableFuture<Boolean> markAsync(Principal p, String chatId, Kind kind, long upToSeq) {
+        chats.requireMember(chatId, p.userId());
+        Message last = messages.lastMessages(List.of(chatId)).get(chatId);
+        long clamped = Math.min(upToSeq, last == null ? 0 : last.seq());
+        if (clamped <= 0) return CompletableFuture.completedFuture(false);
+        return writer.submit(chatId, new Move(chatId, p.userId(), kind, clamped, clock.millis()));
     }
 
     /** Sending a message means its sender has read the chat up to it. */

@@ -76,7 +76,10 @@ public final class GroupCommit<I, O> implements AutoCloseable {
             try {
                 Pending<I, O> first = queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) {
-                    if (closing) return;
+                    if (closing) {
+                        failLeftovers(queue);
+                        return;
+                    }
                     continue;
                 }
                 batch.add(first);
@@ -85,6 +88,7 @@ public final class GroupCommit<I, O> implements AutoCloseable {
                 commitBatch(batch, inputs);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                failLeftovers(queue);
                 return;
             } finally {
                 batch.clear();
@@ -98,9 +102,15 @@ public final class GroupCommit<I, O> implements AutoCloseable {
         List<O> outputs;
         try {
             outputs = commit.apply(inputs);
-        } catch (RuntimeException e) {
-            log.warn("{}: commit of {} failed: {}", name, batch.size(), e.toString());
-            for (Pending<I, O> p : batch) p.result().completeExceptionally(e);
+        } catch (RuntimeException | Error e) {
+            if (batch.size() > 1) {
+                // One bad write must not fail its neighbours: commit them one by one.
+                log.warn("{}: commit of {} failed ({}); retrying them one at a time", name, batch.size(), e.toString());
+                for (Pending<I, O> p : batch) commitBatch(List.of(p), List.of(p.input()));
+            } else {
+                log.warn("{}: commit failed: {}", name, e.toString());
+                batch.get(0).result().completeExceptionally(e);
+            }
             return;
         }
         observer.committed(batch.size(), System.nanoTime() - start);
@@ -110,6 +120,13 @@ public final class GroupCommit<I, O> implements AutoCloseable {
             log.error("{}: after-commit hook failed", name, e);
         }
         for (int i = 0; i < batch.size(); i++) batch.get(i).result().complete(outputs.get(i));
+    }
+
+    /** A submit that raced close() may have queued after the last poll: it must not wait forever. */
+    private static <I, O> void failLeftovers(BlockingQueue<Pending<I, O>> queue) {
+        for (Pending<I, O> p; (p = queue.poll()) != null; ) {
+            p.result().completeExceptionally(new ApiException(ErrorCode.SHUTTING_DOWN, "the node is shutting down"));
+        }
     }
 
     /** Stops taking new work, commits what is queued, then stops the writers. */

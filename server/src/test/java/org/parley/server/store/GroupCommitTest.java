@@ -57,6 +57,37 @@ class GroupCommitTest {
     }
 
     @Test
+    void oneBadWriteFailsAloneNotItsWholeBatch() throws Exception {
+        CountDownLatch firstCommitStarted = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try (var gc = new GroupCommit<Integer, Integer>("t", 1, 1000, 100, batch -> {
+            firstCommitStarted.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            if (batch.contains(13)) throw new StoreException("value 13 refused by the database", null);
+            return batch;
+        }, (in, out) -> {}, (n, nanos) -> {})) {
+            var first = gc.submit("k", 0);
+            firstCommitStarted.await();
+            List<CompletableFuture<Integer>> rest = new ArrayList<>();
+            for (int i = 1; i <= 20; i++) rest.add(gc.submit("k", i));
+            release.countDown();
+            assertThat(first.get(5, TimeUnit.SECONDS)).isZero();
+            for (int i = 1; i <= 20; i++) {
+                var f = rest.get(i - 1);
+                if (i == 13) {
+                    assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+                } else {
+                    assertThat(f.get(5, TimeUnit.SECONDS)).isEqualTo(i);
+                }
+            }
+        }
+    }
+
+    @Test
     void closeCommitsWhatIsQueuedThenRefusesNewWrites() throws Exception {
         var gc = new GroupCommit<Integer, Integer>("t", 1, 1000, 5, batch -> batch, (in, out) -> {}, (n, nanos) -> {});
         List<CompletableFuture<Integer>> queued = new ArrayList<>();

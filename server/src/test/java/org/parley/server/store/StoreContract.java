@@ -12,6 +12,7 @@ import org.parley.protocol.Model.Message;
 import org.parley.server.account.DeviceStore.DeviceRecord;
 import org.parley.server.account.SqlAccountStore;
 import org.parley.server.account.SqlDeviceStore;
+import org.parley.server.auth.CodeStore;
 import org.parley.server.auth.SqlCodeStore;
 import org.parley.server.chat.SqlChatStore;
 import org.parley.server.message.MessageStore.Appended;
@@ -103,15 +104,19 @@ abstract class StoreContract {
     }
 
     @Test
-    void aNewCodeReplacesThePendingOneAndCountsFailures() {
+    void codeTriesAreCountedAtomicallyAndACodeIsUsedOnce() {
         codes.put("+14155550103", "h1", 100);
-        assertThat(codes.countFailure("+14155550103")).isEqualTo(1);
-        assertThat(codes.countFailure("+14155550103")).isEqualTo(2);
+        assertThat(codes.takeAttempt("+14155550103", 2, 50)).map(CodeStore.PendingCode::attempts).contains(1);
+        assertThat(codes.takeAttempt("+14155550103", 2, 50)).map(CodeStore.PendingCode::attempts).contains(2);
+        assertThat(codes.takeAttempt("+14155550103", 2, 50)).as("no third try").isEmpty();
         codes.put("+14155550103", "h2", 200);
-        var pending = codes.get("+14155550103").orElseThrow();
+        assertThat(codes.takeAttempt("+14155550103", 2, 250)).as("expired").isEmpty();
+        var pending = codes.takeAttempt("+14155550103", 2, 150).orElseThrow();
         assertThat(pending.codeHash()).isEqualTo("h2");
-        assertThat(pending.attempts()).isZero();
-        codes.delete("+14155550103");
+        assertThat(pending.attempts()).as("a new code starts a new count").isEqualTo(1);
+        assertThat(codes.consume("+14155550103", "h1")).isFalse();
+        assertThat(codes.consume("+14155550103", "h2")).isTrue();
+        assertThat(codes.consume("+14155550103", "h2")).as("only once").isFalse();
         assertThat(codes.get("+14155550103")).isEmpty();
     }
 

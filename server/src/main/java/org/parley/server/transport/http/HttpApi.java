@@ -98,7 +98,7 @@ public final class HttpApi {
                 new Route(HttpMethod.GET, "/v1/users", false, c -> {
                     String phone = c.query("phone");
                     if (phone == null) throw ApiException.invalid("query parameter phone is required");
-                    return Reply.ok(accounts.lookUpByPhone(phone));
+                    return Reply.ok(accounts.lookUpByPhone(c.principal(), phone));
                 }),
                 new Route(HttpMethod.GET, "/v1/users/:userId", false, c -> Reply.ok(accounts.lookUpById(c.path("userId")))),
                 new Route(HttpMethod.POST, "/v1/chats", false, c -> {

@@ -31,16 +31,26 @@ public final class Connections {
         this.slowConsumers = Counter.builder("parley.ws.slow.consumers").description("sockets closed because their reader stalled").register(metrics);
     }
 
+    // Both run inside compute() so an add cannot land in a set that a remove is discarding.
     void add(DeviceSocket socket) {
-        if (byUser.computeIfAbsent(socket.principal().userId(), u -> ConcurrentHashMap.newKeySet()).add(socket)) count.incrementAndGet();
+        byUser.compute(socket.principal().userId(), (u, set) -> {
+            Set<DeviceSocket> s = set != null ? set : ConcurrentHashMap.newKeySet();
+            if (s.add(socket)) count.incrementAndGet();
+            return s;
+        });
     }
 
     void remove(DeviceSocket socket) {
+        byUser.computeIfPresent(socket.principal().userId(), (u, set) -> {
+            if (set.remove(socket)) count.decrementAndGet();
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    /** True while the device has a registered socket here (used after sign-out races). */
+    boolean holds(DeviceSocket socket) {
         Set<DeviceSocket> set = byUser.get(socket.principal().userId());
-        if (set != null && set.remove(socket)) {
-            count.decrementAndGet();
-            if (set.isEmpty()) byUser.remove(socket.principal().userId(), set);
-        }
+        return set != null && set.contains(socket);
     }
 
     void frameSent() {

@@ -4,11 +4,15 @@ import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
 import org.parley.protocol.ApiException;
 import org.parley.protocol.ErrorCode;
 import org.parley.protocol.Frames;
@@ -27,17 +31,24 @@ import org.slf4j.LoggerFactory;
 /**
  * One device's socket. All state is touched on the socket's event loop only.
  *
- * <p>The seam between catch-up and live traffic: a new socket holds live messages back
- * until its first sync is answered in full; sync answers are sent as they are, then the
- * held messages follow, minus any seq the sync already carried. A socket that does not
- * sync (its first frame is something else, or none comes within {@link #SYNC_GRACE_MS})
- * goes live at once.
+ * <p>The seam between catch-up and live traffic: live messages are held back until the
+ * device's first frame. If that frame is a sync, they stay held until the sync is answered
+ * with {@code more=false}; the answers are sent as they are, then the held messages follow,
+ * minus any seq already sent. Any other first frame means the device wants live traffic
+ * only. A later sync holds live traffic again in the same way.
+ *
+ * <p>Outbound: frames go straight to the socket while its write queue has room, else into a
+ * backlog drained as the reader catches up. A backlog beyond {@code maxBacklogBytes} means
+ * the reader has stalled: the socket is closed (4429) and the device resyncs later.
+ *
+ * <p>Inbound: at most {@link #MAX_IN_FLIGHT} sends and receipts per socket await the store;
+ * beyond that a frame is refused with RATE_LIMITED.
  */
 final class DeviceSocket {
     private static final Logger log = LoggerFactory.getLogger(DeviceSocket.class);
-    static final long SYNC_GRACE_MS = 2_000;
+    static final int MAX_IN_FLIGHT = 256;
 
-    private enum Mode { AWAITING_SYNC, SYNCING, LIVE }
+    private enum Mode { AWAITING_FIRST_FRAME, SYNCING, LIVE }
 
     private record Held(Message message, String json) {}
 
@@ -47,23 +58,28 @@ final class DeviceSocket {
     private final Connections connections;
     private final MessageService messages;
     private final ReceiptService receipts;
-    private final ExecutorService blocking;
-    private final Executor sends;
+    private final Executor blocking;
+    private final Executor ordered;
     private final int maxFrameBytes;
     private final int syncBatch;
+    private final int syncBytes;
     private final int maxHeld;
+    private final long maxBacklogBytes;
 
-    private Mode mode = Mode.AWAITING_SYNC;
+    private Mode mode = Mode.AWAITING_FIRST_FRAME;
     private boolean syncRunning;
     private final ArrayDeque<Held> held = new ArrayDeque<>();
     private final Map<String, Long> lastSent = new HashMap<>();
+    private final ArrayDeque<String> backlog = new ArrayDeque<>();
+    private long backlogBytes;
+    private int inFlight;
     private volatile long lastHeardAt = System.currentTimeMillis();
     private boolean closed;
     private Buffer partial;
     private boolean partialBinary;
 
     DeviceSocket(Principal principal, ServerWebSocket ws, Context context, Connections connections, MessageService messages,
-            ReceiptService receipts, ExecutorService blocking, int maxFrameBytes, int syncBatch) {
+            ReceiptService receipts, Executor blocking, int maxFrameBytes, int syncBatch, int outboundQueueBytes) {
         this.principal = principal;
         this.ws = ws;
         this.context = context;
@@ -71,10 +87,12 @@ final class DeviceSocket {
         this.messages = messages;
         this.receipts = receipts;
         this.blocking = blocking;
-        this.sends = new SerialExecutor(blocking);
+        this.ordered = new SerialExecutor(blocking);
         this.maxFrameBytes = maxFrameBytes;
         this.syncBatch = syncBatch;
+        this.syncBytes = Math.max(64 * 1024, outboundQueueBytes / 2);
         this.maxHeld = Math.max(10_000, syncBatch * 4);
+        this.maxBacklogBytes = outboundQueueBytes;
     }
 
     Principal principal() {
@@ -85,24 +103,24 @@ final class DeviceSocket {
         return lastHeardAt;
     }
 
+    Context context() {
+        return context;
+    }
+
     /** Wires the handlers; runs on the socket's context. */
     void start(Frames.Ready ready) {
         ws.frameHandler(this::onFrame);
+        ws.drainHandler(v -> flushBacklog());
         ws.closeHandler(v -> onClosed());
         ws.exceptionHandler(e -> log.debug("socket of device {} failed: {}", principal.deviceId(), e.toString()));
         write(ready);
-        context.owner().setTimer(SYNC_GRACE_MS, id -> {
-            if (mode == Mode.AWAITING_SYNC && !syncRunning) goLive();
-        });
     }
 
-    private void heard() {
-        lastHeardAt = System.currentTimeMillis();
-    }
+    // ---- inbound ----
 
     /** Reassembles fragmented messages, enforcing size and UTF-8 before any parsing. */
     private void onFrame(WebSocketFrame f) {
-        heard();
+        lastHeardAt = System.currentTimeMillis();
         if (closed) return;
         switch (f.type()) {
             case TEXT, BINARY -> {
@@ -137,7 +155,7 @@ final class DeviceSocket {
             close(CloseCodes.INVALID_UTF8, "text frame is not valid UTF-8");
             return;
         }
-        onText(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+        onText(new String(bytes, StandardCharsets.UTF_8));
     }
 
     private void onText(String text) {
@@ -148,7 +166,7 @@ final class DeviceSocket {
             error(idOf(text), e);
             return;
         }
-        if (!(frame instanceof Frames.Sync) && mode == Mode.AWAITING_SYNC) goLive();
+        if (mode == Mode.AWAITING_FIRST_FRAME && !(frame instanceof Frames.Sync)) goLive();
         switch (frame) {
             case Frames.Send s -> onSend(s);
             case Frames.Sync s -> onSync(s);
@@ -170,32 +188,48 @@ final class DeviceSocket {
     }
 
     private void onSend(Frames.Send s) {
-        // Sends from one socket keep their order: validation and queueing run one at a time.
-        sends.execute(() -> {
-            try {
-                messages.send(principal, s.chatId(), s.request()).whenComplete((sent, failure) -> context.runOnContext(v -> {
-                    if (failure != null) {
-                        error(s.id(), failure);
-                    } else {
-                        Message m = sent.message();
-                        write(new Frames.Ack(s.id(), m.chatId(), m.clientMsgId(), m.msgId(), m.seq(), m.sentAt(), sent.duplicate()));
-                    }
-                }));
-            } catch (RuntimeException e) {
-                context.runOnContext(v -> error(s.id(), e));
-            }
+        submit(s.id(), () -> messages.send(principal, s.chatId(), s.request(), true), sent -> {
+            Message m = sent.message();
+            return new Frames.Ack(s.id(), m.chatId(), m.clientMsgId(), m.msgId(), m.seq(), m.sentAt(), sent.duplicate());
         });
     }
 
     private void onCursor(String id, String chatId, CursorStore.Kind kind, long upToSeq) {
-        blocking.execute(() -> {
-            try {
-                receipts.mark(principal, chatId, kind, upToSeq);
-                if (id != null) context.runOnContext(v -> write(Frames.Ack.of(id)));
-            } catch (RuntimeException e) {
-                context.runOnContext(v -> error(id, e));
-            }
-        });
+        submit(id, () -> receipts.markAsync(principal, chatId, kind, upToSeq), done -> id == null ? null : Frames.Ack.of(id));
+    }
+
+    /**
+     * Validates and queues a write on this socket's ordered executor (so frames keep their
+     * order), then answers on the socket once the store has it.
+     */
+    private <T> void submit(String id, Supplier<CompletableFuture<T>> work, java.util.function.Function<T, Frames.ServerFrame> answer) {
+        if (inFlight >= MAX_IN_FLIGHT) {
+            error(id, new ApiException(ErrorCode.RATE_LIMITED, "more than " + MAX_IN_FLIGHT + " requests await the store on this socket"));
+            return;
+        }
+        inFlight++;
+        try {
+            ordered.execute(() -> {
+                CompletableFuture<T> result;
+                try {
+                    result = work.get();
+                } catch (RuntimeException e) {
+                    result = CompletableFuture.failedFuture(e);
+                }
+                result.whenComplete((value, failure) -> context.runOnContext(v -> {
+                    inFlight--;
+                    if (failure != null) {
+                        error(id, failure);
+                    } else {
+                        Frames.ServerFrame frame = answer.apply(value);
+                        if (frame != null) write(frame);
+                    }
+                }));
+            });
+        } catch (RejectedExecutionException e) {
+            inFlight--;
+            error(id, new ApiException(ErrorCode.SHUTTING_DOWN, "the node is shutting down"));
+        }
     }
 
     private void onSync(Frames.Sync sync) {
@@ -204,18 +238,23 @@ final class DeviceSocket {
             return;
         }
         syncRunning = true;
-        if (mode != Mode.LIVE) mode = Mode.SYNCING;
-        blocking.execute(() -> {
-            try {
-                var batch = messages.sync(principal, sync.cursors(), syncBatch);
-                context.runOnContext(v -> finishSync(sync.id(), batch));
-            } catch (RuntimeException e) {
-                context.runOnContext(v -> {
-                    syncRunning = false;
-                    error(sync.id(), e);
-                });
-            }
-        });
+        mode = Mode.SYNCING;
+        try {
+            blocking.execute(() -> {
+                try {
+                    var batch = messages.sync(principal, sync.cursors(), syncBatch, syncBytes);
+                    context.runOnContext(v -> finishSync(sync.id(), batch));
+                } catch (RuntimeException e) {
+                    context.runOnContext(v -> {
+                        syncRunning = false;
+                        error(sync.id(), e);
+                    });
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            syncRunning = false;
+            error(sync.id(), new ApiException(ErrorCode.SHUTTING_DOWN, "the node is shutting down"));
+        }
     }
 
     private void finishSync(String id, MessageService.SyncBatch batch) {
@@ -227,7 +266,7 @@ final class DeviceSocket {
             lastSent.merge(m.chatId(), m.seq(), Math::max);
         }
         write(new Frames.Synced(id, batch.more()));
-        if (!batch.more() && mode == Mode.SYNCING) goLive();
+        if (!batch.more()) goLive();
     }
 
     private void goLive() {
@@ -237,6 +276,8 @@ final class DeviceSocket {
             sendMessage(h.message(), h.json());
         }
     }
+
+    // ---- outbound ----
 
     /** A new message for this device (called on the socket's context). */
     void offerMessage(Message m, String json) {
@@ -256,7 +297,7 @@ final class DeviceSocket {
     private void sendMessage(Message m, String json) {
         Long last = lastSent.get(m.chatId());
         if (last != null && m.seq() <= last) return; // already carried by a sync answer
-        if (last != null) lastSent.put(m.chatId(), m.seq());
+        lastSent.put(m.chatId(), m.seq());
         writeJson(json);
         connections.messageSent();
     }
@@ -270,26 +311,38 @@ final class DeviceSocket {
     }
 
     private void error(String id, Throwable failure) {
-        if (failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null) failure = failure.getCause();
+        if (failure instanceof CompletionException && failure.getCause() != null) failure = failure.getCause();
         ApiException api = failure instanceof ApiException a ? a : new ApiException(ErrorCode.INTERNAL, "unexpected error");
         if (!(failure instanceof ApiException)) log.error("socket frame failed (device {})", principal.deviceId(), failure);
         write(new Frames.Error(id, api.code().name(), api.getMessage()));
     }
 
-    /** Writes unless the socket's outbound queue is full: a reader that stalls is cut off, others go on. */
     private void writeJson(String json) {
         if (closed) return;
         if (ws.isClosed()) { // the peer went away; the close handler runs next
             onClosed();
             return;
         }
-        if (ws.writeQueueFull()) {
-            connections.slowConsumerClosed();
-            close(CloseCodes.SLOW_CONSUMER, "outbound queue full; reconnect and sync");
+        if (backlog.isEmpty() && !ws.writeQueueFull()) {
+            ws.writeTextMessage(json);
+            connections.frameSent();
             return;
         }
-        ws.writeTextMessage(json);
-        connections.frameSent();
+        backlog.add(json);
+        backlogBytes += json.length();
+        if (backlogBytes > maxBacklogBytes) {
+            connections.slowConsumerClosed();
+            close(CloseCodes.SLOW_CONSUMER, "outbound queue full; reconnect and sync");
+        }
+    }
+
+    private void flushBacklog() {
+        while (!closed && !backlog.isEmpty() && !ws.writeQueueFull()) {
+            String json = backlog.poll();
+            backlogBytes -= json.length();
+            ws.writeTextMessage(json);
+            connections.frameSent();
+        }
     }
 
     void ping() {
@@ -300,6 +353,7 @@ final class DeviceSocket {
         if (closed) return;
         closed = true;
         held.clear();
+        backlog.clear();
         ws.close(code, reason);
         connections.remove(this);
     }
@@ -307,10 +361,7 @@ final class DeviceSocket {
     private void onClosed() {
         closed = true;
         held.clear();
+        backlog.clear();
         connections.remove(this);
-    }
-
-    Context context() {
-        return context;
     }
 }

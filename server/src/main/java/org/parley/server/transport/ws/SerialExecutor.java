@@ -21,7 +21,15 @@ final class SerialExecutor implements Executor {
             if (running) return;
             running = true;
         }
-        backing.execute(this::drain);
+        try {
+            backing.execute(this::drain);
+        } catch (RuntimeException e) { // the backing executor is shut down
+            synchronized (tasks) {
+                tasks.clear();
+                running = false;
+            }
+            throw e;
+        }
     }
 
     private void drain() {

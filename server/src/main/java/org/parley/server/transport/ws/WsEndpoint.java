@@ -83,9 +83,14 @@ public final class WsEndpoint {
         ctx.request().toWebSocket().onSuccess(ws -> {
             ws.setWriteQueueMaxSize(outboundQueueBytes);
             DeviceSocket socket = new DeviceSocket(p, ws, Vertx.currentContext(), connections, messages, receipts, blocking,
-                    maxFrameBytes, syncBatch);
+                    maxFrameBytes, syncBatch, outboundQueueBytes);
             connections.add(socket);
             socket.start(new Frames.Ready(p.userId(), p.deviceId(), maxFrameBytes, pingIntervalSeconds));
+            if (auth.isSignedOut(p.deviceId())) { // signed out between authentication and registration
+                socket.write(new Frames.SignedOut(p.deviceId()));
+                socket.close(CloseCodes.SIGNED_OUT, "signed out");
+                return;
+            }
             blocking.execute(() -> {
                 try {
                     devices.touch(p.deviceId(), clock.millis());
