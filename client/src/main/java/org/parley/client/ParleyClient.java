@@ -37,6 +37,9 @@ public final class ParleyClient implements AutoCloseable {
 
         default void onReceipt(Frames.Receipt receipt) {}
 
+        /** Your membership in a group changed (added, removed, left, role). */
+        default void onMembership(Frames.Membership change) {}
+
         /** Connected and caught up: everything missed while away has been delivered. */
         default void onCaughtUp() {}
 
@@ -69,6 +72,8 @@ public final class ParleyClient implements AutoCloseable {
     private boolean started;
     private boolean closed;
     private boolean caughtUp;
+    /** Between a sync and its last answer: messages now are catch-up, not live. */
+    private boolean syncing;
     private long lastHeard;
     private long idleLimitMs = 70_000;
     private int generation;
@@ -205,6 +210,7 @@ public final class ParleyClient implements AutoCloseable {
     private void scheduleReconnect() {
         ws = null;
         caughtUp = false;
+        syncing = false;
         onTheWire.clear();
         sendChain = CompletableFuture.completedFuture(null);
         if (closed) return;
@@ -240,6 +246,7 @@ public final class ParleyClient implements AutoCloseable {
     }
 
     private void sync() {
+        syncing = true;
         write(WireJson.encode(new Frames.Sync("sync", cursors.snapshot())));
     }
 
@@ -263,6 +270,7 @@ public final class ParleyClient implements AutoCloseable {
                 if (s.more()) {
                     sync();
                 } else {
+                    syncing = false;
                     caughtUp = true;
                     backoff.reset();
                     onTheWire.clear();
@@ -287,6 +295,7 @@ public final class ParleyClient implements AutoCloseable {
             }
             case Frames.Error e -> onError(e);
             case Frames.Receipt r -> listener.onReceipt(r);
+            case Frames.Membership m -> listener.onMembership(m);
             case Frames.SignedOut s -> {
                 closed = true;
                 listener.onSignedOut();
@@ -333,9 +342,15 @@ public final class ParleyClient implements AutoCloseable {
             case DUPLICATE -> {}
             case NEW -> accept(m);
             case GAP -> {
-                // The node sends each chat gap-free after a sync, so this is unexpected: start
-                // over from the cursor rather than show messages with a hole before them.
-                lost(generation, 1006, "gap in chat " + m.chatId() + " before seq " + m.seq() + "; resyncing");
+                if (syncing) {
+                    // A sync answer starts where this member's history starts (after a re-add,
+                    // past messages it may not see): the node's word stands.
+                    accept(m);
+                } else {
+                    // Live traffic is gap-free after a sync, so this is unexpected: start over
+                    // from the cursor rather than show messages with a hole before them.
+                    lost(generation, 1006, "gap in chat " + m.chatId() + " before seq " + m.seq() + "; resyncing");
+                }
             }
         }
     }

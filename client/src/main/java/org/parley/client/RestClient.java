@@ -78,6 +78,56 @@ public final class RestClient {
         return call("POST", "/v1/chats", json("type", "direct", "userId", userId), Model.Chat.class);
     }
 
+    public Model.Chat createGroup(String title, java.util.List<String> members) {
+        return call("POST", "/v1/chats", json("type", "group", "title", title, "members", members), Model.Chat.class);
+    }
+
+    public Model.Chat chat(String chatId) {
+        return call("GET", "/v1/chats/" + chatId, null, Model.Chat.class);
+    }
+
+    public Model.Chat updateGroup(String chatId, String title, String description, Boolean onlyAdminsSend, Boolean onlyAdminsEdit) {
+        return call("PATCH", "/v1/chats/" + chatId, json("title", title, "description", description, "onlyAdminsSend", onlyAdminsSend,
+                "onlyAdminsEdit", onlyAdminsEdit), Model.Chat.class);
+    }
+
+    public Model.Members members(String chatId) {
+        return call("GET", "/v1/chats/" + chatId + "/members", null, Model.Members.class);
+    }
+
+    public Model.Members addMembers(String chatId, java.util.List<String> userIds) {
+        return call("POST", "/v1/chats/" + chatId + "/members", json("userIds", userIds), Model.Members.class);
+    }
+
+    public void removeMember(String chatId, String userId) {
+        call("DELETE", "/v1/chats/" + chatId + "/members/" + userId, null, Void.class);
+    }
+
+    public void setRole(String chatId, String userId, String role) {
+        call("PATCH", "/v1/chats/" + chatId + "/members/" + userId, json("role", role), Void.class);
+    }
+
+    public Model.Invite createInvite(String chatId, Long expiresInSeconds) {
+        return call("POST", "/v1/chats/" + chatId + "/invite", expiresInSeconds == null ? null : json("expiresInSeconds", expiresInSeconds),
+                Model.Invite.class);
+    }
+
+    public void revokeInvite(String chatId) {
+        call("DELETE", "/v1/chats/" + chatId + "/invite", null, Void.class);
+    }
+
+    public Model.Chat join(String chatId, String inviteCode) {
+        return call("POST", "/v1/chats/" + chatId + "/join", json("inviteCode", inviteCode), Model.Chat.class);
+    }
+
+    public void leave(String chatId) {
+        call("POST", "/v1/chats/" + chatId + "/leave", null, Void.class);
+    }
+
+    public Model.Receipts receipts(String chatId, String msgId) {
+        return call("GET", "/v1/chats/" + chatId + "/messages/" + msgId + "/receipts", null, Model.Receipts.class);
+    }
+
     public Model.Chats chats() {
         return call("GET", "/v1/chats", null, Model.Chats.class);
     }

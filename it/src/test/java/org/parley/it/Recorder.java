@@ -12,7 +12,7 @@ import org.parley.protocol.Frames;
 import org.parley.protocol.Model.Message;
 
 /** Records what an SDK client hears, for assertions. */
-final class Recorder implements ParleyClient.Listener {
+class Recorder implements ParleyClient.Listener {
     final List<Message> messages = new CopyOnWriteArrayList<>();
     final List<Frames.Receipt> receipts = new CopyOnWriteArrayList<>();
     final AtomicInteger caughtUp = new AtomicInteger();

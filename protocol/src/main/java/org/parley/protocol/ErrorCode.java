@@ -25,6 +25,11 @@ public enum ErrorCode {
     CHAT_NOT_FOUND(404, "No such chat, or you are not a member of it."),
     DEVICE_NOT_FOUND(404, "No such device among your devices."),
     REPLY_NOT_FOUND(400, "The message being replied to is not in this chat."),
+    MESSAGE_NOT_FOUND(404, "No such message in this chat."),
+    NOT_SENDER(403, "Only the sender of a message can see its receipts."),
+    GROUP_FULL(409, "The group would have more members than allowed; nothing was changed."),
+    NOT_ADMIN(403, "Only the group's admins may do this."),
+    INVITE_NOT_FOUND(404, "The invite code is wrong, revoked or expired."),
     STORE_UNAVAILABLE(503, "The store does not answer; retry later."),
     SHUTTING_DOWN(503, "The node is shutting down; retry on another node or later."),
     INTERNAL(500, "An unexpected error; it has been logged with the request id.");

@@ -83,9 +83,18 @@ public final class Frames {
         @JsonSubTypes.Type(Synced.class),
         @JsonSubTypes.Type(Pong.class),
         @JsonSubTypes.Type(Ready.class),
-        @JsonSubTypes.Type(SignedOut.class)
+        @JsonSubTypes.Type(SignedOut.class),
+        @JsonSubTypes.Type(Membership.class)
     })
-    public sealed interface ServerFrame permits Model.Message, Ack, Error, Receipt, Synced, Pong, Ready, SignedOut {}
+    public sealed interface ServerFrame permits Model.Message, Ack, Error, Receipt, Synced, Pong, Ready, SignedOut, Membership {}
+
+    /**
+     * Your membership in a group changed: {@code change} is added, removed, left or role
+     * (then {@code role} is the new one). After removed/left the chat answers 404 and sends
+     * you nothing more.
+     */
+    @JsonTypeName("membership")
+    public record Membership(String chatId, String userId, String change, String role, String by) implements ServerFrame {}
 
     /** Answer to a send: the message is durable. {@code duplicate} is true for a repeated clientMsgId. */
     @JsonTypeName("ack")

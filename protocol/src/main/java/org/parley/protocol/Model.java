@@ -33,22 +33,55 @@ public final class Model {
             long seq,
             String senderId,
             String clientMsgId,
+            String kind,
             String text,
+            SystemEvent system,
             String replyTo,
             long sentAt,
             Status status,
             Long deliveredAt,
             Long readAt) implements Frames.ServerFrame {
 
+        public static final String TEXT = "text";
+        public static final String SYSTEM = "system";
+
         public Message withStatus(Status status, Long deliveredAt, Long readAt) {
-            return new Message(msgId, chatId, seq, senderId, clientMsgId, text, replyTo, sentAt, status, deliveredAt, readAt);
+            return new Message(msgId, chatId, seq, senderId, clientMsgId, kind, text, system, replyTo, sentAt, status, deliveredAt, readAt);
+        }
+
+        public boolean bySystem() {
+            return SYSTEM.equals(kind);
         }
     }
+
+    /**
+     * What a system message records: {@code event} is one of created, added, removed, left,
+     * joined, promoted, demoted, ownerChanged, title, description, settings; {@code actorId}
+     * did it to {@code userIds}.
+     */
+    public record SystemEvent(String event, String actorId, List<String> userIds, String title, String description,
+            Boolean onlyAdminsSend, Boolean onlyAdminsEdit) {}
+
+    /** A group member as GET /v1/chats/{chatId}/members lists them. */
+    public record Member(String userId, String displayName, String role, long joinedAt) {}
+
+    public record Members(List<Member> members) {}
+
+    public record Invite(String inviteCode, Long expiresAt) {}
+
+    /** One member's receipt for a message: null times mean not yet. */
+    public record MemberReceipt(String userId, Long deliveredAt, Long readAt) {}
+
+    public record Receipts(String msgId, List<MemberReceipt> receipts) {}
 
     public record MessagePage(List<Message> messages, boolean hasMore) {}
 
     public record SendResult(String msgId, long seq, long sentAt) {}
 
+    /**
+     * A chat as one member sees it. Group fields ({@code description}, {@code role},
+     * {@code memberCount}, settings) are null for direct chats.
+     */
     public record Chat(
             String chatId,
             String type,
@@ -59,7 +92,12 @@ public final class Model {
             long lastSeq,
             long readSeq,
             long lastActivityAt,
-            long createdAt) {}
+            long createdAt,
+            String description,
+            String role,
+            Integer memberCount,
+            Boolean onlyAdminsSend,
+            Boolean onlyAdminsEdit) {}
 
     public record Chats(List<Chat> chats) {}
 

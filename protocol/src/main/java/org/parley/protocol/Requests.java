@@ -1,5 +1,7 @@
 package org.parley.protocol;
 
+import java.util.List;
+
 
 /** Request bodies of the REST API. Validation lives in the canonical constructors. */
 public final class Requests {
@@ -35,11 +37,71 @@ public final class Requests {
         }
     }
 
-    public record OpenChatRequest(String type, String userId) {
+    /** Opens a direct chat ({@code userId}) or creates a group ({@code title}, {@code members}). */
+    public record OpenChatRequest(String type, String userId, String title, String description, List<String> members) {
         public OpenChatRequest {
             Validate.required("type", type);
-            if (!type.equals("direct")) throw ApiException.invalid("type must be \"direct\"");
-            Validate.id("userId", userId);
+            switch (type) {
+                case "direct" -> {
+                    Validate.id("userId", userId);
+                    if (title != null || description != null || members != null) throw ApiException.invalid("a direct chat takes userId only");
+                }
+                case "group" -> {
+                    if (userId != null) throw ApiException.invalid("a group takes members, not userId");
+                    Validate.label("title", title, 100, false);
+                    if (description != null) Validate.label("description", description, 512, true);
+                    members = idList("members", members == null ? List.of() : members, true);
+                }
+                default -> throw ApiException.invalid("type must be \"direct\" or \"group\"");
+            }
+        }
+    }
+
+    static List<String> idList(String field, List<String> ids, boolean allowEmpty) {
+        if (ids == null) throw ApiException.invalid(field + " is required");
+        if (!allowEmpty && ids.isEmpty()) throw ApiException.invalid(field + " must not be empty");
+        if (ids.size() > 1000) throw ApiException.invalid(field + " has too many entries");
+        for (String id : ids) Validate.id(field + " entry", id);
+        return List.copyOf(new java.util.LinkedHashSet<>(ids));
+    }
+
+    public record AddMembersRequest(List<String> userIds) {
+        public AddMembersRequest {
+            userIds = idList("userIds", userIds, false);
+        }
+    }
+
+    public record RoleChange(String role) {
+        public RoleChange {
+            Validate.required("role", role);
+            if (!role.equals("admin") && !role.equals("member")) throw ApiException.invalid("role must be \"admin\" or \"member\"");
+        }
+    }
+
+    /** PATCH /v1/chats/{chatId}: absent fields stay as they are. */
+    public record GroupUpdate(String title, String description, Boolean onlyAdminsSend, Boolean onlyAdminsEdit) {
+        public GroupUpdate {
+            if (title != null) Validate.label("title", title, 100, false);
+            if (description != null) Validate.label("description", description, 512, true);
+            if (title == null && description == null && onlyAdminsSend == null && onlyAdminsEdit == null) {
+                throw ApiException.invalid("give title, description, onlyAdminsSend or onlyAdminsEdit");
+            }
+        }
+    }
+
+    /** POST /v1/chats/{chatId}/invite: an optional lifetime; none means until revoked. */
+    public record InviteRequest(Long expiresInSeconds) {
+        public InviteRequest {
+            if (expiresInSeconds != null && (expiresInSeconds < 60 || expiresInSeconds > 365L * 24 * 3600)) {
+                throw ApiException.invalid("expiresInSeconds must be 60 .. 31536000");
+            }
+        }
+    }
+
+    public record JoinRequest(String inviteCode) {
+        public JoinRequest {
+            Validate.required("inviteCode", inviteCode);
+            if (!inviteCode.matches("[A-Za-z0-9_-]{16,64}")) throw new ApiException(ErrorCode.INVITE_NOT_FOUND, "no such invite");
         }
     }
 

@@ -36,7 +36,7 @@ class WireFormatTest {
 
     @Test
     void serverFramesCarryTheirType() throws Exception {
-        var m = new Model.Message("m", "c", 1, "u", "cid", "hi", null, 10, null, null, null);
+        var m = new Model.Message("m", "c", 1, "u", "cid", "text", "hi", null, null, 10, null, null, null);
         assertThat(write(m)).startsWith("{\"type\":\"message\",").doesNotContain("status");
         assertThat(read(write(m), Frames.ServerFrame.class)).isEqualTo(m);
         var receipt = new Frames.Receipt("c", "u", "read", 3, 9);

@@ -43,6 +43,7 @@ public record Config(
         int wsOutboundQueueBytes,
         int wsSyncBatch,
         int httpMaxBodyBytes,
+        int groupsMaxMembers,
         int writerShards,
         int writerMaxBatch,
         int shutdownGraceSeconds) {
@@ -80,6 +81,7 @@ public record Config(
             new Key("ws.outboundQueueBytes", "1048576", "bytes queued to a socket before it counts as stalled and is closed"),
             new Key("ws.syncBatch", "1000", "messages per sync answer"),
             new Key("http.maxBodyBytes", "262144", "largest JSON request body"),
+            new Key("groups.maxMembers", "100", "most members a group may have, its owner included"),
             new Key("writer.shards", "", "writer threads (default 1 with sqlite, 4 with postgres)"),
             new Key("writer.maxBatch", "512", "most writes committed in one transaction"),
             new Key("shutdown.graceSeconds", "10", "time to finish in-flight work on SIGTERM"));
@@ -173,6 +175,7 @@ public record Config(
                 integer(v, "ws.outboundQueueBytes", 16 * 1024, 1 << 30),
                 integer(v, "ws.syncBatch", 1, 100_000),
                 integer(v, "http.maxBodyBytes", 1024, 1 << 24),
+                integer(v, "groups.maxMembers", 2, 100_000),
                 v.containsKey("writer.shards") ? integer(v, "writer.shards", 1, 64) : embedded ? 1 : 4,
                 integer(v, "writer.maxBatch", 1, 10_000),
                 integer(v, "shutdown.graceSeconds", 0, 600));

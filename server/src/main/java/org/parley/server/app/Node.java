@@ -36,6 +36,7 @@ import org.parley.server.chat.SqlChatStore;
 import org.parley.server.delivery.Bus;
 import org.parley.server.delivery.Event;
 import org.parley.server.delivery.LocalBus;
+import org.parley.server.group.GroupService;
 import org.parley.server.message.MessageService;
 import org.parley.server.message.SqlMessageStore;
 import org.parley.server.ratelimit.RateLimiter;
@@ -102,12 +103,16 @@ public final class Node implements AutoCloseable {
             this.messages = new MessageService(messageStore, chats, chatStore, receipts, bus, ids, clock, config.writerShards(),
                     config.writerMaxBatch(), observer(metrics, "messages",
                             Counter.builder("parley.messages.in").description("sends committed by the writer, repeated clientMsgIds included").register(metrics)));
+            var groups = new GroupService(chatStore, chats, accounts, messages, bus, ids, clock, config.groupsMaxMembers());
             bus.subscribe(connections::deliver);
+            bus.subscribe(e -> {
+                if (e instanceof Event.MembershipChanged m) chats.invalidate(m.chatId());
+            });
             bus.subscribe(e -> {
                 if (e instanceof Event.DeviceSignedOut s) auth.forget(s.deviceId());
             });
 
-            var api = new HttpApi(auth, accountService, chats, messages, receipts, bus, blocking, shuttingDown::get, config.httpMaxBodyBytes());
+            var api = new HttpApi(auth, accountService, chats, groups, messages, receipts, bus, blocking, shuttingDown::get, config.httpMaxBodyBytes());
             var ws = new WsEndpoint(auth, devices, messages, receipts, connections, blocking, shuttingDown::get, clock,
                     config.wsMaxFrameBytes(), config.wsSyncBatch(), config.wsOutboundQueueBytes(), config.wsPingIntervalSeconds());
 

@@ -41,6 +41,11 @@ public final class ChatService {
             return false;
         }
 
+        public Member member(String userId) {
+            for (Member m : members) if (m.userId().equals(userId)) return m;
+            throw new IllegalArgumentException(userId + " is not a member");
+        }
+
         /** The last seq before the member joined: they see only what comes after it. */
         public long joinedSeq(String userId) {
             for (Member m : members) if (m.userId().equals(userId)) return m.joinedSeq();
@@ -76,7 +81,7 @@ public final class ChatService {
         }
         ChatStore.Opened opened = chats.openDirect(ids.next(), p.userId(), request.userId(), clock.millis());
         String chatId = opened.chat().chatId();
-        Chat chat = opened.created() ? view(p.userId(), opened.chat(), membership(chatId), null, null) : get(p, chatId);
+        Chat chat = opened.created() ? view(p.userId(), opened.chat(), membership(chatId).orElseThrow(), null, null) : get(p, chatId);
         return new Opened(chat, opened.created());
     }
 
@@ -91,22 +96,35 @@ public final class ChatService {
             m = chats.get(chatId).map(c -> new Membership(c, chats.members(chatId))).orElse(null);
             if (m != null) memberships.putIfAbsent(chatId, m);
         }
-        if (m == null || !m.has(userId)) throw new ApiException(ErrorCode.CHAT_NOT_FOUND, "no such chat");
+        if (m == null || m.chat().closedAt() != null || !m.has(userId)) throw new ApiException(ErrorCode.CHAT_NOT_FOUND, "no such chat");
         return m;
     }
 
-    private Membership membership(String chatId) {
+    /** Forgets cached members of a chat after they changed (called on every node through the bus). */
+    public void invalidate(String chatId) {
+        memberships.remove(chatId);
+    }
+
+    /** The chat as {@code userId} sees it, without the last message (for answers right after a change). */
+    public Chat view(String userId, String chatId) {
+        Membership m = requireMember(chatId, userId);
+        Message last = messages.lastMessages(List.of(chatId)).get(chatId);
+        return view(userId, m.chat(), m, last, cursors.ofUser(userId).get(chatId));
+    }
+
+    /** The chat's current members, whoever asks (for fan-out); empty for an unknown chat. */
+    public java.util.Optional<Membership> membership(String chatId) {
         Membership m = memberships.get(chatId);
-        if (m != null) return m;
-        m = new Membership(chats.get(chatId).orElseThrow(), chats.members(chatId)); // outside the map's lock
+        if (m != null) return java.util.Optional.of(m);
+        var chat = chats.get(chatId); // outside the map's lock
+        if (chat.isEmpty()) return java.util.Optional.empty();
+        m = new Membership(chat.get(), chats.members(chatId));
         Membership raced = memberships.putIfAbsent(chatId, m);
-        return raced != null ? raced : m;
+        return java.util.Optional.of(raced != null ? raced : m);
     }
 
     public Chat get(Principal p, String chatId) {
-        Membership m = requireMember(chatId, p.userId());
-        Message last = messages.lastMessages(List.of(chatId)).get(chatId);
-        return view(p.userId(), m.chat(), m, last, cursors.ofUser(p.userId()).get(chatId));
+        return view(p.userId(), chatId);
     }
 
     /** Every chat of the user, most recent activity first. */
@@ -116,21 +134,24 @@ public final class ChatService {
         Map<String, CursorStore.Cursor> myCursors = cursors.ofUser(p.userId());
         List<Chat> out = new ArrayList<>(mine.size());
         for (ChatRecord c : mine) {
-            out.add(view(p.userId(), c, membership(c.chatId()), lasts.get(c.chatId()), myCursors.get(c.chatId())));
+            out.add(view(p.userId(), c, membership(c.chatId()).orElseThrow(), lasts.get(c.chatId()), myCursors.get(c.chatId())));
         }
         out.sort(Comparator.comparingLong(Chat::lastActivityAt).reversed().thenComparing(Chat::chatId));
         return new Chats(out);
     }
 
     private Chat view(String me, ChatRecord c, Membership m, Message last, CursorStore.Cursor cursor) {
-        String peer = m.members().stream().map(Member::userId).filter(u -> !u.equals(me)).findFirst().orElse(me);
-        String title = c.title();
-        if (title == null) title = accounts.byId(peer).map(User::displayName).orElse("");
         long lastSeq = last == null ? 0 : last.seq();
         long readSeq = cursor == null ? 0 : cursor.readSeq();
-        long unread = Math.max(0, lastSeq - readSeq);
+        long unread = Math.max(0, lastSeq - Math.max(readSeq, m.joinedSeq(me)));
         long activity = last == null ? c.createdAt() : last.sentAt();
-        return new Chat(c.chatId(), c.type(), title, "direct".equals(c.type()) ? peer : null, last, unread, lastSeq, readSeq,
-                activity, c.createdAt());
+        if (c.isGroup()) {
+            return new Chat(c.chatId(), c.type(), c.title(), null, last, unread, lastSeq, readSeq, activity, c.createdAt(),
+                    c.description(), m.member(me).role(), m.members().size(), c.onlyAdminsSend(), c.onlyAdminsEdit());
+        }
+        String peer = m.members().stream().map(Member::userId).filter(u -> !u.equals(me)).findFirst().orElse(me);
+        String title = accounts.byId(peer).map(User::displayName).orElse("");
+        return new Chat(c.chatId(), c.type(), title, peer, last, unread, lastSeq, readSeq, activity, c.createdAt(),
+                null, null, null, null, null);
     }
 }

@@ -3,12 +3,21 @@ package org.parley.server.chat;
 import java.util.List;
 import java.util.Optional;
 
-/** Chats and who is in them. */
+/** Chats, who is in them and, for groups, their roles, settings and invite code. */
 public interface ChatStore {
 
-    record ChatRecord(String chatId, String type, String title, long createdAt) {}
+    record ChatRecord(String chatId, String type, String title, String description, long createdAt, boolean onlyAdminsSend,
+            boolean onlyAdminsEdit, String inviteCode, Long inviteExpiresAt, Long closedAt) {
+        public boolean isGroup() {
+            return "group".equals(type);
+        }
+    }
 
-    record Member(String chatId, String userId, String role, long joinedAt, long joinedSeq) {}
+    record Member(String chatId, String userId, String role, long joinedAt, long joinedSeq) {
+        public boolean isAdmin() {
+            return "admin".equals(role) || "owner".equals(role);
+        }
+    }
 
     /**
      * The direct chat between two users, created with {@code newChatId} when there is none.
@@ -18,9 +27,32 @@ public interface ChatStore {
 
     Opened openDirect(String newChatId, String userA, String userB, long now);
 
+    /** A new group: the owner plus the members, all seeing it from its first message. */
+    ChatRecord createGroup(String chatId, String title, String description, String ownerId, List<String> memberIds, long now);
+
+    /**
+     * Adds the users who are not members yet, seeing history from the chat's current last
+     * seq; fails whole with GROUP_FULL when the group would pass {@code maxMembers}. Concurrent
+     * changes of one group are serialised. Returns the members added.
+     */
+    List<Member> addMembers(String chatId, List<String> userIds, long now, int maxMembers);
+
+    boolean removeMember(String chatId, String userId);
+
+    boolean setRole(String chatId, String userId, String role);
+
+    /** Sets the given fields (null = unchanged). */
+    void updateGroup(String chatId, String title, String description, Boolean onlyAdminsSend, Boolean onlyAdminsEdit);
+
+    /** Sets (or with null, revokes) the group's invite code. */
+    void setInvite(String chatId, String code, Long expiresAt);
+
+    void close(String chatId, long now);
+
+    /** The chat, closed or not. */
     Optional<ChatRecord> get(String chatId);
 
-    /** Chats the user is a member of. */
+    /** Open chats the user is a member of. */
     List<ChatRecord> chatsOf(String userId);
 
     List<Member> members(String chatId);

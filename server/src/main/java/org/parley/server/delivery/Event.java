@@ -1,17 +1,27 @@
 package org.parley.server.delivery;
 
 import java.util.List;
+import org.parley.protocol.Frames;
 import org.parley.protocol.Frames.Receipt;
 import org.parley.protocol.Model.Message;
 
 /** What nodes tell each other so every device of every recipient hears it. */
 public sealed interface Event {
 
-    /** A new durable message for the chat's members; {@code originDeviceId} already has its ack. */
-    record NewMessage(List<String> memberIds, Message message, String originDeviceId) implements Event {}
+    /**
+     * A new durable message for the chat's members. {@code originSocketId} is the socket that
+     * sent it and already has its ack (null for a REST send): only that socket is skipped.
+     */
+    record NewMessage(List<String> memberIds, Message message, String originSocketId) implements Event {}
 
     /** A member's cursor moved. */
     record CursorMoved(List<String> memberIds, Receipt receipt) implements Event {}
+
+    /**
+     * A group's members changed: every node forgets its cached members of the chat, and the
+     * sockets of {@code recipients} get the membership frame.
+     */
+    record MembershipChanged(String chatId, List<String> recipients, Frames.Membership frame) implements Event {}
 
     /** A device was signed out: close its sockets and forget its token. */
     record DeviceSignedOut(String userId, String deviceId) implements Event {}

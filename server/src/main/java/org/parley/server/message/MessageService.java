@@ -10,6 +10,7 @@ import org.parley.protocol.ApiException;
 import org.parley.protocol.ErrorCode;
 import org.parley.protocol.Model.Message;
 import org.parley.protocol.Model.MessagePage;
+import org.parley.protocol.Model.SystemEvent;
 import org.parley.protocol.Requests.SendMessageRequest;
 import org.parley.server.app.Ids;
 import org.parley.server.auth.Principal;
@@ -36,7 +37,7 @@ public final class MessageService implements AutoCloseable {
     /** Messages a reconnecting device missed; {@code more} when the budget ran out first. */
     public record SyncBatch(List<Message> messages, boolean more) {}
 
-    private record Outgoing(NewMessage message, List<String> memberIds, String originDeviceId) {}
+    private record Outgoing(NewMessage message, List<String> memberIds, String originSocketId) {}
 
     private final MessageStore store;
     private final ChatService chats;
@@ -66,31 +67,49 @@ public final class MessageService implements AutoCloseable {
             Appended a = results.get(i);
             if (a.duplicate()) continue;
             Outgoing o = batch.get(i);
-            bus.publish(new Event.NewMessage(o.memberIds(), a.message(), o.originDeviceId()));
-            receipts.senderHasRead(a.message());
+            bus.publish(new Event.NewMessage(o.memberIds(), a.message(), o.originSocketId()));
+            if (!a.message().bySystem()) receipts.senderHasRead(a.message());
         }
     }
 
     /**
      * Queues a send; completes when the message is durable (or was already). A send over a
-     * socket gets its ack there, so that socket is not sent the message again; a REST send's
-     * devices all get it.
+     * socket ({@code originSocketId}) gets its ack there, so only that socket is not sent the
+     * message again; for a REST send (null) every socket gets it.
      */
-    public CompletableFuture<Sent> send(Principal p, String chatId, SendMessageRequest request, boolean overSocket) {
+    public CompletableFuture<Sent> send(Principal p, String chatId, SendMessageRequest request, String originSocketId) {
         Membership m = chats.requireMember(chatId, p.userId());
+        if (m.chat().onlyAdminsSend() && !m.member(p.userId()).isAdmin()) {
+            throw new ApiException(ErrorCode.NOT_ADMIN, "only admins can send in this group");
+        }
         if (request.replyTo() != null && store.byId(chatId, request.replyTo()).isEmpty()) {
             throw new ApiException(ErrorCode.REPLY_NOT_FOUND, "replyTo is not a message of this chat");
         }
-        NewMessage message = new NewMessage(chatId, ids.next(), p.userId(), request.clientMsgId(), request.text(),
-                request.replyTo(), clock.millis());
-        return writer.submit(chatId, new Outgoing(message, m.memberIds(), overSocket ? p.deviceId() : null))
+        NewMessage message = new NewMessage(chatId, ids.next(), p.userId(), request.clientMsgId(), Message.TEXT, request.text(),
+                null, request.replyTo(), clock.millis());
+        return writer.submit(chatId, new Outgoing(message, m.memberIds(), originSocketId))
                 .thenApply(a -> new Sent(a.message(), a.duplicate()));
+    }
+
+    /**
+     * Appends a system message (a membership or settings change) to the chat's own log, so
+     * every member sees one history; waits until it is durable and delivered to {@code memberIds}.
+     */
+    public Message postSystem(String chatId, String actorId, SystemEvent event, String text, List<String> memberIds) {
+        String id = ids.next();
+        NewMessage message = new NewMessage(chatId, id, actorId, "sys-" + id, Message.SYSTEM, text, event, null, clock.millis());
+        try {
+            return writer.submit(chatId, new Outgoing(message, memberIds, null)).join().message();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw e;
+        }
     }
 
     /** {@link #send} for callers on a virtual thread: waits for durability. */
     public Sent sendAndWait(Principal p, String chatId, SendMessageRequest request) {
         try {
-            return send(p, chatId, request, false).join();
+            return send(p, chatId, request, null).join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException r) throw r;
             throw e;

@@ -12,7 +12,9 @@ import org.parley.protocol.Model.Message;
  */
 public interface MessageStore {
 
-    record NewMessage(String chatId, String msgId, String senderId, String clientMsgId, String text, String replyTo, long sentAt) {}
+    /** A message to append; {@code kind} is "text" or "system" (then {@code system} says what happened). */
+    record NewMessage(String chatId, String msgId, String senderId, String clientMsgId, String kind, String text,
+            org.parley.protocol.Model.SystemEvent system, String replyTo, long sentAt) {}
 
     /** The stored message; {@code duplicate} when (chat, sender, clientMsgId) was already there. */
     record Appended(Message message, boolean duplicate) {}

@@ -12,12 +12,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.parley.protocol.Model.Message;
+import org.parley.protocol.Model.SystemEvent;
+import org.parley.protocol.WireJson;
 import org.parley.server.store.Database;
 import org.parley.server.store.Sql;
 import org.parley.server.store.StoreException;
 
 public final class SqlMessageStore implements MessageStore {
-    private static final String COLUMNS = "chat_id, seq, msg_id, sender_id, client_msg_id, body, reply_to, sent_at";
+    private static final String COLUMNS = "chat_id, seq, msg_id, sender_id, client_msg_id, body, reply_to, sent_at, kind, meta";
     private static final int IN_CHUNK = 400;
     private final Database db;
 
@@ -26,9 +28,16 @@ public final class SqlMessageStore implements MessageStore {
     }
 
     static Message message(ResultSet rs) throws SQLException {
+        String meta = rs.getString("meta");
+        SystemEvent system;
+        try {
+            system = meta == null ? null : WireJson.mapper().readValue(meta, SystemEvent.class);
+        } catch (java.io.IOException e) {
+            throw new SQLException("unreadable system event in message " + rs.getString("msg_id"), e);
+        }
         return new Message(rs.getString("msg_id"), rs.getString("chat_id"), rs.getLong("seq"), rs.getString("sender_id"),
-                rs.getString("client_msg_id"), rs.getString("body"), rs.getString("reply_to"), rs.getLong("sent_at"),
-                null, null, null);
+                rs.getString("client_msg_id"), rs.getString("kind"), rs.getString("body"), system, rs.getString("reply_to"),
+                rs.getLong("sent_at"), null, null, null);
     }
 
     private record Key(String chatId, String senderId, String clientMsgId) {
@@ -73,8 +82,8 @@ public final class SqlMessageStore implements MessageStore {
             long last = bumpHead(c, entry.getKey(), fresh.size(), fresh.get(fresh.size() - 1).sentAt());
             long seq = last - fresh.size();
             for (NewMessage m : fresh) {
-                Message stored = new Message(m.msgId(), m.chatId(), ++seq, m.senderId(), m.clientMsgId(), m.text(), m.replyTo(),
-                        m.sentAt(), null, null, null);
+                Message stored = new Message(m.msgId(), m.chatId(), ++seq, m.senderId(), m.clientMsgId(), m.kind(), m.text(),
+                        m.system(), m.replyTo(), m.sentAt(), null, null, null);
                 toInsert.add(stored);
                 results.put(Key.of(m), new Appended(stored, false));
             }
@@ -123,9 +132,10 @@ public final class SqlMessageStore implements MessageStore {
 
     private static void insert(Connection c, List<Message> messages) throws SQLException {
         if (messages.isEmpty()) return;
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             for (Message m : messages) {
-                Sql.bind(ps, m.chatId(), m.seq(), m.msgId(), m.senderId(), m.clientMsgId(), m.text(), m.replyTo(), m.sentAt());
+                Sql.bind(ps, m.chatId(), m.seq(), m.msgId(), m.senderId(), m.clientMsgId(), m.text(), m.replyTo(), m.sentAt(), m.kind(),
+                        m.system() == null ? null : WireJson.encode(m.system()));
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -161,7 +171,7 @@ public final class SqlMessageStore implements MessageStore {
         for (int from = 0; from < ids.size(); from += IN_CHUNK) {
             List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IN_CHUNK));
             List<Message> heads = db.read(c -> Sql.list(c, "SELECT m.chat_id, m.seq, m.msg_id, m.sender_id, m.client_msg_id, m.body,"
-                    + " m.reply_to, m.sent_at FROM chat_log l JOIN messages m ON m.chat_id = l.chat_id AND m.seq = l.last_seq"
+                    + " m.reply_to, m.sent_at, m.kind, m.meta FROM chat_log l JOIN messages m ON m.chat_id = l.chat_id AND m.seq = l.last_seq"
                     + " WHERE l.chat_id IN (" + Sql.marks(chunk.size()) + ")", SqlMessageStore::message, chunk.toArray()));
             for (Message m : heads) out.put(m.chatId(), m);
         }

@@ -9,11 +9,16 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.parley.protocol.Frames.Receipt;
+import org.parley.protocol.ApiException;
+import org.parley.protocol.ErrorCode;
+import org.parley.protocol.Model.MemberReceipt;
 import org.parley.protocol.Model.Message;
+import org.parley.protocol.Model.Receipts;
 import org.parley.protocol.Model.Status;
 import org.parley.server.auth.Principal;
 import org.parley.server.chat.ChatService;
 import org.parley.server.chat.ChatService.Membership;
+import org.parley.server.chat.ChatStore;
 import org.parley.server.delivery.Bus;
 import org.parley.server.delivery.Event;
 import org.parley.server.message.MessageStore;
@@ -48,7 +53,10 @@ public final class ReceiptService implements AutoCloseable {
     private List<Boolean> commit(List<Move> moves) {
         List<Mark> marks = cursors.advance(moves);
         for (Mark mark : marks) {
-            List<String> members = chats.requireMember(mark.chatId(), mark.userId()).memberIds();
+            // The mover may have left the group since: tell whoever is in it now.
+            var membership = chats.membership(mark.chatId());
+            if (membership.isEmpty()) continue;
+            List<String> members = membership.get().memberIds();
             bus.publish(new Event.CursorMoved(members, new Receipt(mark.chatId(), mark.userId(), mark.kind().name(), mark.upToSeq(), mark.at())));
         }
         return moves.stream().map(m -> Boolean.TRUE).toList();
@@ -83,56 +91,82 @@ public final class ReceiptService implements AutoCloseable {
 
     /**
      * Fills status, deliveredAt and readAt on the viewer's own messages: delivered once every
-     * other member's delivered cursor reached it (at the latest of their times), read likewise.
+     * other current member who was there when it was sent has it (at the latest of their
+     * times), read likewise. System messages carry no status.
      */
     public List<Message> withStatus(String viewerId, Membership membership, List<Message> page) {
-        if (page.stream().noneMatch(m -> m.senderId().equals(viewerId))) return page;
-        List<String> others = membership.memberIds().stream().filter(u -> !u.equals(viewerId)).toList();
-        if (others.isEmpty()) {
-            return page.stream().map(m -> m.senderId().equals(viewerId) ? m.withStatus(Status.read, m.sentAt(), m.sentAt()) : m).toList();
-        }
-        String chatId = membership.chat().chatId();
-        Map<String, Cursor> byUser = new HashMap<>();
-        for (Cursor c : cursors.ofChat(chatId)) byUser.put(c.userId(), c);
-        long lo = page.get(0).seq();
-        long hi = page.get(page.size() - 1).seq();
-        Map<String, List<Mark>> marks = new HashMap<>();
-        for (Mark mark : cursors.marks(chatId, lo, hi)) {
-            marks.computeIfAbsent(mark.userId() + '|' + mark.kind(), k -> new ArrayList<>()).add(mark);
-        }
-        marks.values().forEach(l -> l.sort(Comparator.comparingLong(Mark::upToSeq)));
-
+        if (page.stream().noneMatch(m -> m.senderId().equals(viewerId) && !m.bySystem())) return page;
+        Timeline t = timeline(membership, page.get(0).seq(), page.get(page.size() - 1).seq());
         List<Message> out = new ArrayList<>(page.size());
         for (Message m : page) {
-            if (!m.senderId().equals(viewerId)) {
+            if (!m.senderId().equals(viewerId) || m.bySystem()) {
                 out.add(m);
                 continue;
             }
-            Long deliveredAt = reachedAt(others, byUser, marks, Kind.delivered, m.seq());
-            Long readAt = reachedAt(others, byUser, marks, Kind.read, m.seq());
+            List<String> others = membership.members().stream()
+                    .filter(x -> !x.userId().equals(viewerId) && x.joinedSeq() < m.seq()).map(ChatStore.Member::userId).toList();
+            if (others.isEmpty()) {
+                out.add(m.withStatus(Status.read, m.sentAt(), m.sentAt()));
+                continue;
+            }
+            Long deliveredAt = latest(others, t, Kind.delivered, m.seq());
+            Long readAt = latest(others, t, Kind.read, m.seq());
             Status status = readAt != null ? Status.read : deliveredAt != null ? Status.delivered : Status.sent;
             out.add(m.withStatus(status, deliveredAt, readAt));
         }
         return out;
     }
 
-    /** When the last of {@code users} reached {@code seq}, or null if one has not. */
-    private static Long reachedAt(List<String> users, Map<String, Cursor> byUser, Map<String, List<Mark>> marks, Kind kind, long seq) {
-        long latest = 0;
-        for (String u : users) {
-            Cursor c = byUser.get(u);
+    /** For the sender: each other member's delivered and read time for one message. */
+    public Receipts receipts(Principal p, String chatId, String msgId) {
+        Membership membership = chats.requireMember(chatId, p.userId());
+        org.parley.protocol.Validate.id("msgId", msgId);
+        Message m = messages.byId(chatId, msgId)
+                .orElseThrow(() -> new ApiException(ErrorCode.MESSAGE_NOT_FOUND, "no such message in this chat"));
+        if (!m.senderId().equals(p.userId()) || m.bySystem()) {
+            throw new ApiException(ErrorCode.NOT_SENDER, "only the sender can see a message's receipts");
+        }
+        Timeline t = timeline(membership, m.seq(), m.seq());
+        List<MemberReceipt> out = new ArrayList<>();
+        for (ChatStore.Member member : membership.members()) {
+            if (member.userId().equals(p.userId()) || member.joinedSeq() >= m.seq()) continue;
+            out.add(new MemberReceipt(member.userId(), t.reachedAt(member.userId(), Kind.delivered, m.seq()),
+                    t.reachedAt(member.userId(), Kind.read, m.seq())));
+        }
+        return new Receipts(msgId, out);
+    }
+
+    /** Cursors and marks of a chat, enough to time messages with seqs in [lo, hi]. */
+    private record Timeline(Map<String, Cursor> cursors, Map<String, List<Mark>> marks) {
+        /** When {@code user}'s cursor of this kind first reached {@code seq}, or null. */
+        Long reachedAt(String user, Kind kind, long seq) {
+            Cursor c = cursors.get(user);
             long cursorSeq = c == null ? 0 : kind == Kind.read ? c.readSeq() : c.deliveredSeq();
             if (cursorSeq < seq) return null;
-            long at = kind == Kind.read ? c.readAt() : c.deliveredAt();
-            List<Mark> list = marks.get(u + '|' + kind);
-            if (list != null) {
-                for (Mark mark : list) {
-                    if (mark.upToSeq() >= seq) {
-                        at = mark.at();
-                        break;
-                    }
-                }
-            }
+            List<Mark> list = marks.get(user + '|' + kind);
+            if (list != null) for (Mark mark : list) if (mark.upToSeq() >= seq) return mark.at();
+            return kind == Kind.read ? c.readAt() : c.deliveredAt();
+        }
+    }
+
+    private Timeline timeline(Membership membership, long lo, long hi) {
+        String chatId = membership.chat().chatId();
+        Map<String, Cursor> byUser = new HashMap<>();
+        for (Cursor c : cursors.ofChat(chatId)) byUser.put(c.userId(), c);
+        Map<String, List<Mark>> marks = new HashMap<>();
+        for (Mark mark : cursors.marks(chatId, lo, hi)) {
+            marks.computeIfAbsent(mark.userId() + '|' + mark.kind(), k -> new ArrayList<>()).add(mark);
+        }
+        marks.values().forEach(l -> l.sort(Comparator.comparingLong(Mark::upToSeq)));
+        return new Timeline(byUser, marks);
+    }
+
+    /** When the last of {@code users} reached {@code seq}, or null if one has not. */
+    private static Long latest(List<String> users, Timeline t, Kind kind, long seq) {
+        long latest = 0;
+        for (String u : users) {
+            Long at = t.reachedAt(u, kind, seq);
+            if (at == null) return null;
             latest = Math.max(latest, at);
         }
         return latest;

@@ -1,6 +1,7 @@
 package org.parley.server.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -8,7 +9,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.parley.protocol.ApiException;
+import org.parley.protocol.ErrorCode;
 import org.parley.protocol.Model.Message;
+import org.parley.protocol.Model.SystemEvent;
 import org.parley.server.account.DeviceStore.DeviceRecord;
 import org.parley.server.account.SqlAccountStore;
 import org.parley.server.account.SqlDeviceStore;
@@ -67,7 +71,7 @@ abstract class StoreContract {
     }
 
     private NewMessage msg(String chat, String sender, String clientId, String text) {
-        return new NewMessage(chat, id("m"), sender, clientId, text, null, 5000);
+        return new NewMessage(chat, id("m"), sender, clientId, "text", text, null, null, 5000);
     }
 
     @Test
@@ -132,6 +136,51 @@ abstract class StoreContract {
         assertThat(chats.members("c1")).extracting(m -> m.userId()).containsExactlyInAnyOrder(a, b);
         assertThat(chats.chatsOf(a)).extracting(c -> c.chatId()).containsExactly("c1");
         assertThat(chats.get("c2")).isEmpty();
+    }
+
+    @Test
+    void groupsKeepRolesSettingsInvitesAndTheirLimit() {
+        String owner = user("+14155550110");
+        String m1 = user("+14155550111");
+        String m2 = user("+14155550112");
+        String m3 = user("+14155550113");
+        var group = chats.createGroup("g1", "Hikers", "weekend trips", owner, List.of(m1), 10);
+        assertThat(group.isGroup()).isTrue();
+        assertThat(chats.members("g1")).extracting(m -> m.userId() + ":" + m.role()).containsExactly(owner + ":owner", m1 + ":member");
+        messages.append(List.of(msg("g1", owner, "x1", "one"), msg("g1", owner, "x2", "two")));
+        var added = chats.addMembers("g1", List.of(m1, m2), 20, 3);
+        assertThat(added).extracting(m -> m.userId()).as("existing members are skipped").containsExactly(m2);
+        assertThat(added.get(0).joinedSeq()).as("sees history after seq 2").isEqualTo(2);
+        assertThatThrownBy(() -> chats.addMembers("g1", List.of(m3), 30, 3))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.GROUP_FULL));
+        assertThat(chats.members("g1")).hasSize(3);
+        assertThat(chats.setRole("g1", m1, "admin")).isTrue();
+        assertThat(chats.members("g1")).filteredOn(m -> m.userId().equals(m1)).first().matches(m -> m.isAdmin());
+        chats.updateGroup("g1", null, "longer trips", true, null);
+        var updated = chats.get("g1").orElseThrow();
+        assertThat(updated.title()).isEqualTo("Hikers");
+        assertThat(updated.description()).isEqualTo("longer trips");
+        assertThat(updated.onlyAdminsSend()).isTrue();
+        assertThat(updated.onlyAdminsEdit()).isFalse();
+        chats.setInvite("g1", "code-123456789012345", 999L);
+        assertThat(chats.get("g1").orElseThrow().inviteCode()).isEqualTo("code-123456789012345");
+        chats.setInvite("g1", null, null);
+        assertThat(chats.get("g1").orElseThrow().inviteCode()).isNull();
+        assertThat(chats.removeMember("g1", m2)).isTrue();
+        assertThat(chats.removeMember("g1", m2)).isFalse();
+        chats.close("g1", 50);
+        assertThat(chats.chatsOf(owner)).as("closed groups leave the list").isEmpty();
+        assertThat(chats.get("g1").orElseThrow().closedAt()).isEqualTo(50);
+    }
+
+    @Test
+    void systemMessagesKeepWhatHappened() {
+        var event = new SystemEvent("added", "u1", List.of("u2", "u3"), null, null, null, null);
+        messages.append(List.of(new NewMessage("chat-sys", id("m"), "u1", "sys-1", "system", "u1 added u2 and u3", event, null, 7)));
+        Message stored = messages.after("chat-sys", 0, 10).get(0);
+        assertThat(stored.kind()).isEqualTo("system");
+        assertThat(stored.system()).isEqualTo(event);
+        assertThat(messages.lastMessages(List.of("chat-sys")).get("chat-sys").system()).isEqualTo(event);
     }
 
     @Test

@@ -57,6 +57,11 @@ public final class Call {
         return JsonBodies.parse(body, type);
     }
 
+    /** The body when there is one, else {@code absent}. */
+    public <T> T bodyOr(Class<T> type, java.util.function.Supplier<T> absent) {
+        return body.length == 0 ? absent.get() : body(type);
+    }
+
     public ClientAddress client() {
         return HttpApi.clientAddress(ctx);
     }

@@ -27,6 +27,7 @@ import org.parley.server.auth.Principal;
 import org.parley.server.chat.ChatService;
 import org.parley.server.delivery.Bus;
 import org.parley.server.delivery.Event;
+import org.parley.server.group.GroupService;
 import org.parley.server.message.MessageService;
 import org.parley.server.ratelimit.RateLimiter;
 import org.parley.server.receipt.CursorStore;
@@ -56,6 +57,7 @@ public final class HttpApi {
     private final AuthService auth;
     private final AccountService accounts;
     private final ChatService chats;
+    private final GroupService groups;
     private final MessageService messages;
     private final ReceiptService receipts;
     private final Bus bus;
@@ -63,11 +65,12 @@ public final class HttpApi {
     private final BooleanSupplier shuttingDown;
     private final int maxBodyBytes;
 
-    public HttpApi(AuthService auth, AccountService accounts, ChatService chats, MessageService messages, ReceiptService receipts,
-            Bus bus, ExecutorService blocking, BooleanSupplier shuttingDown, int maxBodyBytes) {
+    public HttpApi(AuthService auth, AccountService accounts, ChatService chats, GroupService groups, MessageService messages,
+            ReceiptService receipts, Bus bus, ExecutorService blocking, BooleanSupplier shuttingDown, int maxBodyBytes) {
         this.auth = auth;
         this.accounts = accounts;
         this.chats = chats;
+        this.groups = groups;
         this.messages = messages;
         this.receipts = receipts;
         this.bus = bus;
@@ -102,11 +105,40 @@ public final class HttpApi {
                 }),
                 new Route(HttpMethod.GET, "/v1/users/:userId", false, c -> Reply.ok(accounts.lookUpById(c.path("userId")))),
                 new Route(HttpMethod.POST, "/v1/chats", false, c -> {
-                    var opened = chats.open(c.principal(), c.body(Requests.OpenChatRequest.class));
+                    var request = c.body(Requests.OpenChatRequest.class);
+                    if (request.type().equals("group")) return Reply.created(groups.create(c.principal(), request));
+                    var opened = chats.open(c.principal(), request);
                     return opened.created() ? Reply.created(opened.chat()) : Reply.ok(opened.chat());
                 }),
                 new Route(HttpMethod.GET, "/v1/chats", false, c -> Reply.ok(chats.list(c.principal()))),
                 new Route(HttpMethod.GET, "/v1/chats/:chatId", false, c -> Reply.ok(chats.get(c.principal(), c.path("chatId")))),
+                new Route(HttpMethod.PATCH, "/v1/chats/:chatId", false,
+                        c -> Reply.ok(groups.update(c.principal(), c.path("chatId"), c.body(Requests.GroupUpdate.class)))),
+                new Route(HttpMethod.GET, "/v1/chats/:chatId/members", false, c -> Reply.ok(groups.members(c.principal(), c.path("chatId")))),
+                new Route(HttpMethod.POST, "/v1/chats/:chatId/members", false,
+                        c -> Reply.ok(groups.add(c.principal(), c.path("chatId"), c.body(Requests.AddMembersRequest.class)))),
+                new Route(HttpMethod.PATCH, "/v1/chats/:chatId/members/:userId", false, c -> {
+                    groups.setRole(c.principal(), c.path("chatId"), c.path("userId"), c.body(Requests.RoleChange.class));
+                    return Reply.noContent();
+                }),
+                new Route(HttpMethod.DELETE, "/v1/chats/:chatId/members/:userId", false, c -> {
+                    groups.remove(c.principal(), c.path("chatId"), c.path("userId"));
+                    return Reply.noContent();
+                }),
+                new Route(HttpMethod.POST, "/v1/chats/:chatId/invite", false, c -> Reply.created(groups.createInvite(c.principal(),
+                        c.path("chatId"), c.bodyOr(Requests.InviteRequest.class, () -> new Requests.InviteRequest(null))))),
+                new Route(HttpMethod.DELETE, "/v1/chats/:chatId/invite", false, c -> {
+                    groups.revokeInvite(c.principal(), c.path("chatId"));
+                    return Reply.noContent();
+                }),
+                new Route(HttpMethod.POST, "/v1/chats/:chatId/join", false,
+                        c -> Reply.ok(groups.join(c.principal(), c.path("chatId"), c.body(Requests.JoinRequest.class)))),
+                new Route(HttpMethod.POST, "/v1/chats/:chatId/leave", false, c -> {
+                    groups.leave(c.principal(), c.path("chatId"));
+                    return Reply.noContent();
+                }),
+                new Route(HttpMethod.GET, "/v1/chats/:chatId/messages/:msgId/receipts", false,
+                        c -> Reply.ok(receipts.receipts(c.principal(), c.path("chatId"), c.path("msgId")))),
                 new Route(HttpMethod.GET, "/v1/chats/:chatId/messages", false, c -> Reply.ok(messages.history(c.principal(),
                         c.path("chatId"), c.queryInt("limit"), c.queryLong("before"), c.queryLong("after")))),
                 new Route(HttpMethod.POST, "/v1/chats/:chatId/messages", false, c -> {

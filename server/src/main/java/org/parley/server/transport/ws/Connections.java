@@ -77,6 +77,10 @@ public final class Connections {
                 String json = WireJson.encode(e.receipt());
                 for (String user : e.memberIds()) forEachSocket(user, s -> s.offerFrame(json));
             }
+            case Event.MembershipChanged e -> {
+                String json = WireJson.encode(e.frame());
+                for (String user : e.recipients()) forEachSocket(user, s -> s.offerFrame(json));
+            }
             case Event.DeviceSignedOut e -> forEachSocket(e.userId(), s -> {
                 if (s.principal().deviceId().equals(e.deviceId())) {
                     s.write(new Frames.SignedOut(e.deviceId()));
@@ -93,9 +97,9 @@ public final class Connections {
         for (String user : e.memberIds()) {
             Set<DeviceSocket> sockets = byUser.get(user);
             if (sockets == null) continue;
-            boolean sender = user.equals(m.senderId());
+            boolean sender = user.equals(m.senderId()) && !m.bySystem();
             for (DeviceSocket s : sockets) {
-                if (s.principal().deviceId().equals(e.originDeviceId())) continue;
+                if (s.id().equals(e.originSocketId())) continue;
                 String json;
                 if (sender) {
                     if (toSender == null) toSender = WireJson.encode(m.withStatus(Status.sent, null, null));

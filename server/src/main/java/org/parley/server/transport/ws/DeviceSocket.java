@@ -52,6 +52,7 @@ final class DeviceSocket {
 
     private record Held(Message message, String json) {}
 
+    private final String id = java.util.UUID.randomUUID().toString();
     private final Principal principal;
     private final ServerWebSocket ws;
     private final Context context;
@@ -97,6 +98,11 @@ final class DeviceSocket {
 
     Principal principal() {
         return principal;
+    }
+
+    /** Unique across nodes: names the socket a send came from. */
+    String id() {
+        return id;
     }
 
     long lastHeardAt() {
@@ -188,7 +194,7 @@ final class DeviceSocket {
     }
 
     private void onSend(Frames.Send s) {
-        submit(s.id(), () -> messages.send(principal, s.chatId(), s.request(), true), sent -> {
+        submit(s.id(), () -> messages.send(principal, s.chatId(), s.request(), id), sent -> {
             Message m = sent.message();
             return new Frames.Ack(s.id(), m.chatId(), m.clientMsgId(), m.msgId(), m.seq(), m.sentAt(), sent.duplicate());
         });
@@ -261,7 +267,8 @@ final class DeviceSocket {
         syncRunning = false;
         if (closed) return;
         for (Message m : batch.messages()) {
-            writeJson(WireJson.encode(m.senderId().equals(principal.userId()) ? m.withStatus(Status.sent, null, null) : m));
+            boolean mine = m.senderId().equals(principal.userId()) && !m.bySystem();
+            writeJson(WireJson.encode(mine ? m.withStatus(Status.sent, null, null) : m));
             connections.messageSent();
             lastSent.merge(m.chatId(), m.seq(), Math::max);
         }
