@@ -54,8 +54,12 @@ abstract class GroupsContract {
         var owner = node.signUp("Owner");
         List<TestNode.Device> members = new ArrayList<>();
         for (int i = 0; i < 99; i++) members.add(node.signUp("Member " + i));
-        String chat = owner.rest().createGroup("Hundred", members.stream().map(TestNode.Device::userId).toList()).chatId();
+        var created = owner.rest().createGroup("Hundred", members.stream().map(TestNode.Device::userId).toList());
+        String chat = created.chatId();
+        assertThat(created.unread()).as("the creator has read their own \"created\" message").isZero();
+        assertThat(created.role()).isEqualTo("owner");
         assertThat(owner.rest().chat(chat).memberCount()).isEqualTo(100);
+        assertThat(members.get(0).rest().chat(chat).unread()).isEqualTo(1);
 
         List<Recorder> online = new ArrayList<>();
         List<ParleyClient> onlineClients = new ArrayList<>();

@@ -103,7 +103,7 @@ public final class Node implements AutoCloseable {
             this.messages = new MessageService(messageStore, chats, chatStore, receipts, bus, ids, clock, config.writerShards(),
                     config.writerMaxBatch(), observer(metrics, "messages",
                             Counter.builder("parley.messages.in").description("sends committed by the writer, repeated clientMsgIds included").register(metrics)));
-            var groups = new GroupService(chatStore, chats, accounts, messages, bus, ids, clock, config.groupsMaxMembers());
+            var groups = new GroupService(chatStore, chats, accounts, messages, receipts, bus, ids, clock, config.groupsMaxMembers());
             bus.subscribe(connections::deliver);
             bus.subscribe(e -> {
                 if (e instanceof Event.MembershipChanged m) chats.invalidate(m.chatId());

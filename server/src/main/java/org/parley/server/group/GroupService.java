@@ -32,6 +32,7 @@ import org.parley.server.chat.ChatStore;
 import org.parley.server.delivery.Bus;
 import org.parley.server.delivery.Event;
 import org.parley.server.message.MessageService;
+import org.parley.server.receipt.ReceiptService;
 
 /**
  * Groups: creation, membership, roles, settings and invite codes. Every change is a system
@@ -42,17 +43,19 @@ public final class GroupService {
     private final ChatService chats;
     private final AccountStore accounts;
     private final MessageService messages;
+    private final ReceiptService receipts;
     private final Bus bus;
     private final Ids ids;
     private final Clock clock;
     private final int maxMembers;
 
-    public GroupService(ChatStore store, ChatService chats, AccountStore accounts, MessageService messages, Bus bus, Ids ids,
-            Clock clock, int maxMembers) {
+    public GroupService(ChatStore store, ChatService chats, AccountStore accounts, MessageService messages, ReceiptService receipts,
+            Bus bus, Ids ids, Clock clock, int maxMembers) {
         this.store = store;
         this.chats = chats;
         this.accounts = accounts;
         this.messages = messages;
+        this.receipts = receipts;
         this.bus = bus;
         this.ids = ids;
         this.clock = clock;
@@ -260,8 +263,10 @@ public final class GroupService {
         }
     }
 
+    /** Posts the system message; its author, when still a member, has read it (before we answer). */
     private void system(Membership m, String actorId, SystemEvent event, String text) {
-        messages.postSystem(m.chat().chatId(), actorId, event, text, m.memberIds());
+        var posted = messages.postSystem(m.chat().chatId(), actorId, event, text, m.memberIds());
+        if (m.has(actorId)) receipts.senderHasRead(posted).join();
     }
 
     private String name(String userId) {

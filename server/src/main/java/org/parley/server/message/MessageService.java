@@ -68,7 +68,7 @@ public final class MessageService implements AutoCloseable {
             if (a.duplicate()) continue;
             Outgoing o = batch.get(i);
             bus.publish(new Event.NewMessage(o.memberIds(), a.message(), o.originSocketId()));
-            if (!a.message().bySystem()) receipts.senderHasRead(a.message());
+            if (!a.message().bySystem()) receipts.senderHasRead(a.message()); // system messages: GroupService does it
         }
     }
 
