@@ -19,6 +19,7 @@ import org.parley.server.delivery.Event;
  */
 public final class Connections {
     private final Map<String, Set<DeviceSocket>> byUser = new ConcurrentHashMap<>();
+    private final Mailbox mailbox = new Mailbox();
     private final AtomicInteger count = new AtomicInteger();
     private final Counter framesOut;
     private final Counter messagesOut;
@@ -59,6 +60,11 @@ public final class Connections {
 
     void messageSent() {
         messagesOut.increment();
+    }
+
+    /** Runs {@code task} on {@code context}, coalescing wake-ups with other posts. */
+    void post(io.vertx.core.Context context, Runnable task) {
+        mailbox.post(context, task);
     }
 
     void slowConsumerClosed() {
@@ -109,7 +115,7 @@ public final class Connections {
                     json = toOthers;
                 }
                 String frame = json;
-                s.context().runOnContext(v -> s.offerMessage(m, frame));
+                mailbox.post(s.context(), () -> s.offerMessage(m, frame));
             }
         }
     }
@@ -117,7 +123,7 @@ public final class Connections {
     private void forEachSocket(String userId, java.util.function.Consumer<DeviceSocket> action) {
         Set<DeviceSocket> sockets = byUser.get(userId);
         if (sockets == null) return;
-        for (DeviceSocket s : sockets) s.context().runOnContext(v -> action.accept(s));
+        for (DeviceSocket s : sockets) mailbox.post(s.context(), () -> action.accept(s));
     }
 
     /** Pings every socket and closes those silent for longer than {@code idleTimeoutMs}. */
@@ -125,7 +131,7 @@ public final class Connections {
         long now = System.currentTimeMillis();
         for (Set<DeviceSocket> sockets : byUser.values()) {
             for (DeviceSocket s : sockets) {
-                s.context().runOnContext(v -> {
+                mailbox.post(s.context(), () -> {
                     if (now - s.lastHeardAt() > idleTimeoutMs) s.close(CloseCodes.IDLE_TIMEOUT, "idle timeout");
                     else s.ping();
                 });

@@ -222,7 +222,7 @@ final class DeviceSocket {
                 } catch (RuntimeException e) {
                     result = CompletableFuture.failedFuture(e);
                 }
-                result.whenComplete((value, failure) -> context.runOnContext(v -> {
+                result.whenComplete((value, failure) -> connections.post(context, () -> {
                     inFlight--;
                     if (failure != null) {
                         error(id, failure);
@@ -249,9 +249,9 @@ final class DeviceSocket {
             blocking.execute(() -> {
                 try {
                     var batch = messages.sync(principal, sync.cursors(), syncBatch, syncBytes);
-                    context.runOnContext(v -> finishSync(sync.id(), batch));
+                    connections.post(context, () -> finishSync(sync.id(), batch));
                 } catch (RuntimeException e) {
-                    context.runOnContext(v -> {
+                    connections.post(context, () -> {
                         syncRunning = false;
                         error(sync.id(), e);
                     });

@@ -1,0 +1,149 @@
+package org.parley.loadgen;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The node being measured: started by bench as its own process (so its memory and CPU can
+ * be read from /proc), or an already running one given with --target.
+ */
+final class NodeUnderTest implements AutoCloseable {
+    private final URI uri;
+    private final Process process;
+    private final Path dataDir;
+    private long cpuTicksAtMark;
+    private long markNanos;
+
+    private NodeUnderTest(URI uri, Process process, Path dataDir) {
+        this.uri = uri;
+        this.process = process;
+        this.dataDir = dataDir;
+    }
+
+    static NodeUnderTest attach(String target) {
+        return new NodeUnderTest(URI.create(target.endsWith("/") ? target.substring(0, target.length() - 1) : target), null, null);
+    }
+
+    static NodeUnderTest start(Options o) throws Exception {
+        String jar = System.getProperty("parley.serverJar");
+        if (jar == null || !Files.exists(Path.of(jar))) throw new IllegalStateException("server jar not found: " + jar + " (run ./bench, which builds it)");
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path data = Files.createTempDirectory("parley-bench");
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xms1g", "-Xmx4g", "-XX:+UseParallelGC"));
+        String extra = System.getProperty("parley.nodeJvmArgs", ""); // e.g. a JFR recording for profiling
+        if (!extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
+        cmd.addAll(List.of("-jar", jar, "--host", "127.0.0.1", "--port", Integer.toString(port),
+                "--set", "auth.devCodes=true", "--set", "auth.codesPerPhonePerHour=100", "--set", "auth.lookupsPerUserPerHour=1000000"));
+        if (o.store().equals("postgres")) {
+            String schema = "bench_" + Long.toHexString(System.nanoTime());
+            cmd.addAll(List.of("--store", "postgres", "--pg-url", o.pgUrl(), "--pg-schema", schema));
+        } else {
+            cmd.addAll(List.of("--data-dir", data.toString()));
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolve("node.log").toFile()));
+        pb.environment().keySet().removeIf(k -> k.startsWith("PARLEY_"));
+        pb.environment().put("JAVA_TOOL_OPTIONS", "-Dlogback.configurationFile=" + writeQuietLogback(data));
+        Process p = pb.start();
+        NodeUnderTest node = new NodeUnderTest(URI.create("http://127.0.0.1:" + port), p, data);
+        node.awaitHealthy();
+        return node;
+    }
+
+    /** The access log at INFO would cost the node more than the work measured. */
+    private static String writeQuietLogback(Path dir) throws IOException {
+        Path f = dir.resolve("logback.xml");
+        Files.writeString(f, """
+                <configuration>
+                  <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
+                    <encoder><pattern>ts=%d level=%level logger=%logger{0} msg="%msg"%n%ex</pattern></encoder>
+                  </appender>
+                  <logger name="parley.access" level="WARN"/>
+                  <logger name="org.parley.server.auth.LogCodeSender" level="WARN"/>
+                  <root level="INFO"><appender-ref ref="OUT"/></root>
+                </configuration>
+                """);
+        return f.toString();
+    }
+
+    private void awaitHealthy() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (System.currentTimeMillis() < deadline) {
+            if (process != null && !process.isAlive()) throw new IllegalStateException("node exited; see " + dataDir.resolve("node.log"));
+            try {
+                var r = http.send(HttpRequest.newBuilder(uri.resolve("/health")).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) return;
+            } catch (IOException e) {
+                // not yet
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("node not healthy after 60 s");
+    }
+
+    URI uri() {
+        return uri;
+    }
+
+    String storeDescription(Options o) {
+        return process == null ? "target" : o.store();
+    }
+
+    /** Starts the CPU measurement window. */
+    void mark() {
+        markNanos = System.nanoTime();
+        cpuTicksAtMark = cpuTicks();
+    }
+
+    /** CPU used since {@link #mark}, in percent of one core; null for a node we did not start. */
+    Double cpuPercentSinceMark() {
+        if (process == null) return null;
+        double seconds = (System.nanoTime() - markNanos) / 1e9;
+        return (cpuTicks() - cpuTicksAtMark) / 100.0 / seconds * 100; // USER_HZ is 100 on Linux
+    }
+
+    /** Resident memory of the node in MiB; null when unknown. */
+    Double rssMiB() {
+        if (process == null) return null;
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+                if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return null;
+    }
+
+    private long cpuTicks() {
+        if (process == null) return 0;
+        try {
+            String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (process == null) return;
+        process.destroy();
+        if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
+    }
+}

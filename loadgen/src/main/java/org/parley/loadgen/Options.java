@@ -1,0 +1,111 @@
+package org.parley.loadgen;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** Command-line options of {@code ./bench}; every value is checked before anything starts. */
+record Options(
+        String scenario,
+        String target,
+        String store,
+        String pgUrl,
+        int clients,
+        double rate,
+        int durationS,
+        int warmupS,
+        Path json,
+        Path outDir,
+        boolean findMax,
+        double p99BoundMs,
+        int groupSize,
+        int messages,
+        int pageSize) {
+
+    static final List<String> SCENARIOS = List.of("direct", "group", "history");
+
+    static final String USAGE = """
+            usage: ./bench <scenario> [options]
+              scenarios: direct | group | history
+              --target URL        drive a running node instead of starting one
+              --store KIND        sqlite (default) or postgres, for the node bench starts
+              --pg-url URL        PostgreSQL JDBC URL (default jdbc:postgresql://127.0.0.1:5432/test?user=postgres)
+              --clients N         connected users (direct: pairs of them; group: groups of --group-size)
+              --rate R            offered load per second: messages (direct, group) or pages (history)
+              --duration S        measured seconds (default 20)
+              --warmup S          seconds excluded from the figures (default 5)
+              --json FILE         write the summary as JSON
+              --out DIR           folder for histograms and charts (default bench-results/<scenario>-<time>)
+              --find-max          raise the rate step by step until p99 passes --p99-bound; report the best that held
+              --p99-bound MS      p99 bound for --find-max (default 50)
+              --group-size N      members per group (default 100)
+              --messages N        history: messages in the store before reading (default 1000000)
+              --page-size N       history: messages per page (default 50)
+            """;
+
+    static Options parse(String[] args) {
+        if (args.length == 0 || args[0].startsWith("-")) throw new IllegalArgumentException("give a scenario\n" + USAGE);
+        String scenario = args[0];
+        if (!SCENARIOS.contains(scenario)) throw new IllegalArgumentException("unknown scenario " + scenario + "\n" + USAGE);
+        String target = null, store = "sqlite", pgUrl = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+        Integer clients = null;
+        Double rate = null;
+        int duration = 20, warmup = 5, groupSize = 100, messages = 1_000_000, pageSize = 50;
+        double p99 = 50;
+        Path json = null, out = null;
+        boolean findMax = false;
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--find-max")) {
+                findMax = true;
+                continue;
+            }
+            if (i + 1 >= args.length) throw new IllegalArgumentException(a + " needs a value");
+            String v = args[++i];
+            switch (a) {
+                case "--target" -> target = v;
+                case "--store" -> {
+                    if (!v.equals("sqlite") && !v.equals("postgres")) throw new IllegalArgumentException("--store is sqlite or postgres");
+                    store = v;
+                }
+                case "--pg-url" -> pgUrl = v;
+                case "--clients" -> clients = positive(a, v, 2, 2_000_000);
+                case "--rate" -> rate = (double) positive(a, v, 1, 10_000_000);
+                case "--duration" -> duration = positive(a, v, 1, 3600);
+                case "--warmup" -> warmup = positive(a, v, 0, 600);
+                case "--json" -> json = Path.of(v);
+                case "--out" -> out = Path.of(v);
+                case "--p99-bound" -> p99 = positive(a, v, 1, 60_000);
+                case "--group-size" -> groupSize = positive(a, v, 2, 100_000);
+                case "--messages" -> messages = positive(a, v, 100, 100_000_000);
+                case "--page-size" -> pageSize = positive(a, v, 1, 200);
+                default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
+            }
+        }
+        if (target != null && !target.matches("https?://(127\\.[0-9.]+|localhost|\\[::1\\])(:[0-9]+)?/?")) {
+            throw new IllegalArgumentException("--target must be a loopback URL (127.0.0.0/8, localhost or [::1])");
+        }
+        int defaultClients = switch (scenario) {
+            case "group" -> groupSize * 10;
+            case "history" -> 8;
+            default -> 2_000;
+        };
+        double defaultRate = switch (scenario) {
+            case "group" -> 1_000;
+            case "history" -> 5_000;
+            default -> 24_000;
+        };
+        if (out == null) out = Path.of("bench-results", scenario + "-" + java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-'));
+        return new Options(scenario, target, store, pgUrl, clients == null ? defaultClients : clients, rate == null ? defaultRate : rate,
+                duration, warmup, json, out, findMax, p99, groupSize, messages, pageSize);
+    }
+
+    private static int positive(String name, String v, int min, int max) {
+        try {
+            int n = Integer.parseInt(v);
+            if (n < min || n > max) throw new NumberFormatException();
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be an integer in " + min + ".." + max + ", got " + v);
+        }
+    }
+}

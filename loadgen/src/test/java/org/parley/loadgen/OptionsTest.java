@@ -1,0 +1,30 @@
+package org.parley.loadgen;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class OptionsTest {
+    @Test
+    void defaultsFollowTheScenario() {
+        Options direct = Options.parse(new String[] {"direct"});
+        assertThat(direct.clients()).isEqualTo(2_000);
+        assertThat(direct.rate()).isEqualTo(24_000);
+        Options group = Options.parse(new String[] {"group", "--group-size", "50", "--find-max", "--p99-bound", "100"});
+        assertThat(group.clients()).isEqualTo(500);
+        assertThat(group.findMax()).isTrue();
+        assertThat(group.p99BoundMs()).isEqualTo(100);
+    }
+
+    @Test
+    void badOptionsAreRefusedWithAReason() {
+        assertThatThrownBy(() -> Options.parse(new String[] {})).hasMessageContaining("scenario");
+        assertThatThrownBy(() -> Options.parse(new String[] {"stampede"})).hasMessageContaining("unknown scenario");
+        assertThatThrownBy(() -> Options.parse(new String[] {"direct", "--rate", "fast"})).hasMessageContaining("--rate");
+        assertThatThrownBy(() -> Options.parse(new String[] {"direct", "--clients"})).hasMessageContaining("needs a value");
+        assertThatThrownBy(() -> Options.parse(new String[] {"direct", "--target", "http://10.0.0.5:8080"}))
+                .as("load goes to loopback only").hasMessageContaining("loopback");
+        assertThat(Options.parse(new String[] {"direct", "--target", "http://127.0.0.1:8080"}).target()).isEqualTo("http://127.0.0.1:8080");
+    }
+}
