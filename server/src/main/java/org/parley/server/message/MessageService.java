@@ -67,10 +67,22 @@ public final class MessageService implements AutoCloseable {
             Appended a = results.get(i);
             if (a.duplicate()) continue;
             Outgoing o = batch.get(i);
-            bus.publish(new Event.NewMessage(o.memberIds(), a.message(), o.originSocketId()));
-            if (!a.message().bySystem()) receipts.senderHasRead(a.message()); // system messages: GroupService does it
+            Message m = a.message();
+            bus.publish(new Event.NewMessage(o.memberIds(), m, o.originSocketId()));
+            // Whether the sender's read of its own message is news: not when it sent the one before too.
+            String previous = lastSender.put(m.chatId(), m.senderId() + '#' + m.seq());
+            boolean news = previous == null || !previous.equals(m.senderId() + '#' + (m.seq() - 1));
+            if (!m.bySystem()) receipts.senderHasRead(m, news); // system messages: GroupService does it
         }
     }
+
+    /** Per chat, who sent its last message (sender#seq); bounded, a miss only costs a receipt. */
+    private final Map<String, String> lastSender = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > 100_000;
+        }
+    });
 
     /**
      * Queues a send; completes when the message is durable (or was already). A send over a

@@ -15,8 +15,22 @@ public interface CursorStore {
 
     record Cursor(String chatId, String userId, long deliveredSeq, long deliveredAt, long readSeq, long readAt) {}
 
-    /** A request to move a cursor to {@code upToSeq}; a read also counts as delivered. */
-    record Move(String chatId, String userId, Kind kind, long upToSeq, long at) {}
+    /**
+     * A request to move a cursor to {@code upToSeq}; a read also counts as delivered. A move
+     * that is not {@code announced} changes the cursor but leaves no mark and tells no one
+     * (a sender's read of its own message when it had already read everything before it).
+     */
+    record Move(String chatId, String userId, Kind kind, long upToSeq, long at, boolean announced) {
+        public Move(String chatId, String userId, Kind kind, long upToSeq, long at) {
+            this(chatId, userId, kind, upToSeq, at, true);
+        }
+
+        Move furthest(Move other) {
+            Move far = other.upToSeq() > upToSeq ? other : this;
+            boolean announce = announced || other.announced();
+            return far.announced() == announce ? far : new Move(far.chatId(), far.userId(), far.kind(), far.upToSeq(), far.at(), announce);
+        }
+    }
 
     /** A mark: {@code userId}'s {@code kind} cursor reached {@code upToSeq} at {@code at}. */
     record Mark(String chatId, String userId, Kind kind, long upToSeq, long at) {}

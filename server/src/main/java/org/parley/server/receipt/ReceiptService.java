@@ -57,6 +57,9 @@ public final class ReceiptService implements AutoCloseable {
             var membership = chats.membership(mark.chatId());
             if (membership.isEmpty()) continue;
             List<String> members = membership.get().memberIds();
+            if (mark.kind() == Kind.delivered) { // only the others care that my devices have it
+                members = members.stream().filter(u -> !u.equals(mark.userId())).toList();
+            }
             bus.publish(new Event.CursorMoved(members, new Receipt(mark.chatId(), mark.userId(), mark.kind().name(), mark.upToSeq(), mark.at())));
         }
         return moves.stream().map(m -> Boolean.TRUE).toList();
@@ -86,7 +89,15 @@ public final class ReceiptService implements AutoCloseable {
 
     /** Sending a message means its sender has read the chat up to it. */
     public CompletableFuture<Boolean> senderHasRead(Message m) {
-        return writer.submit(m.chatId(), new Move(m.chatId(), m.senderId(), Kind.read, m.seq(), m.sentAt()));
+        return senderHasRead(m, true);
+    }
+
+    /**
+     * As above; {@code news} false when the sender had read everything before this message
+     * (it also sent the previous one), so the move tells the other members nothing.
+     */
+    public CompletableFuture<Boolean> senderHasRead(Message m, boolean news) {
+        return writer.submit(m.chatId(), new Move(m.chatId(), m.senderId(), Kind.read, m.seq(), m.sentAt(), news));
     }
 
     /**

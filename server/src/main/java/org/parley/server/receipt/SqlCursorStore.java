@@ -33,11 +33,10 @@ public final class SqlCursorStore implements CursorStore {
         // Coalesce: only the furthest move per cursor matters; a read implies delivered.
         Map<Key, Move> furthest = new LinkedHashMap<>();
         for (Move m : moves) {
-            furthest.merge(new Key(m.chatId(), m.userId(), m.kind()), m, (a, b) -> b.upToSeq() > a.upToSeq() ? b : a);
+            furthest.merge(new Key(m.chatId(), m.userId(), m.kind()), m, Move::furthest);
             if (m.kind() == Kind.read) {
-                Move asDelivered = new Move(m.chatId(), m.userId(), Kind.delivered, m.upToSeq(), m.at());
-                furthest.merge(new Key(m.chatId(), m.userId(), Kind.delivered), asDelivered,
-                        (a, b) -> b.upToSeq() > a.upToSeq() ? b : a);
+                Move asDelivered = new Move(m.chatId(), m.userId(), Kind.delivered, m.upToSeq(), m.at(), m.announced());
+                furthest.merge(new Key(m.chatId(), m.userId(), Kind.delivered), asDelivered, Move::furthest);
             }
         }
         List<Move> ordered = new ArrayList<>(furthest.values());
@@ -45,7 +44,7 @@ public final class SqlCursorStore implements CursorStore {
         return db.write(c -> {
             List<Mark> marks = new ArrayList<>();
             for (Move m : ordered) {
-                if (apply(c, m)) {
+                if (apply(c, m) && m.announced()) {
                     Sql.update(c, "INSERT INTO cursor_marks (chat_id, user_id, kind, up_to_seq, at) VALUES (?, ?, ?, ?, ?)"
                             + " ON CONFLICT (chat_id, user_id, kind, up_to_seq) DO NOTHING",
                             m.chatId(), m.userId(), m.kind().name(), m.upToSeq(), m.at());

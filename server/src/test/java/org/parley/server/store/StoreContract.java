@@ -232,6 +232,16 @@ abstract class StoreContract {
     }
 
     @Test
+    void aQuietMoveChangesTheCursorButTellsNoOne() {
+        assertThat(cursors.advance(List.of(new Move("q", "u1", Kind.read, 3, 10, false)))).isEmpty();
+        assertThat(cursors.ofUser("u1").get("q").readSeq()).isEqualTo(3);
+        assertThat(cursors.marks("q", 1, 3)).isEmpty();
+        // merged with an announced move in the same batch, the result is announced
+        var marks = cursors.advance(List.of(new Move("q", "u1", Kind.read, 5, 11, true), new Move("q", "u1", Kind.read, 6, 12, false)));
+        assertThat(marks).extracting(Mark::upToSeq).contains(6L);
+    }
+
+    @Test
     void cursorsOnlyMoveForwardAndLeaveMarks() {
         List<Mark> marks = cursors.advance(List.of(new Move("c", "u1", Kind.delivered, 5, 100), new Move("c", "u1", Kind.delivered, 3, 101)));
         assertThat(marks).containsExactly(new Mark("c", "u1", Kind.delivered, 5, 100));
