@@ -254,6 +254,22 @@ abstract class GroupsContract {
     }
 
     @Test
+    void groupReceiptsReachTheSendersNotEveryone() throws Exception {
+        var ana = node.signUp("Ana");
+        var ben = node.signUp("Ben");
+        var cleo = node.signUp("Cleo");
+        String chat = ana.rest().createGroup("Ticks", List.of(ben.userId(), cleo.userId())).chatId();
+        Recorder anaHears = new Recorder(), cleoHears = new Recorder();
+        connected(ana, anaHears);
+        connected(cleo, cleoHears);
+        long seq = ana.rest().send(chat, "t1", "did you get this?", null).result().seq();
+        ben.rest().markRead(chat, seq);
+        Recorder.await("Ana sees Ben's read tick", () -> anaHears.hasReceipt(chat, ben.userId(), "read", seq));
+        Thread.sleep(300);
+        assertThat(cleoHears.receipts).as("Cleo sent nothing Ben read").noneMatch(r -> r.userId().equals(ben.userId()));
+    }
+
+    @Test
     void concurrentAddsCannotPassTheLimit() throws Exception {
         try (TestNode small = TestNode.start(store(), Map.of("groups.maxMembers", "10"))) {
             for (int round = 0; round < 5; round++) {

@@ -30,6 +30,9 @@ public interface MessageStore {
 
     Optional<Message> byId(String chatId, String msgId);
 
+    /** Who sent the messages with fromSeq < seq <= toSeq (each once). */
+    java.util.Set<String> senders(String chatId, long fromSeq, long toSeq);
+
     /** The last message of each given chat that has one. */
     Map<String, Message> lastMessages(Collection<String> chatIds);
 }

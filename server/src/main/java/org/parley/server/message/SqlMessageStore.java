@@ -165,6 +165,12 @@ public final class SqlMessageStore implements MessageStore {
     }
 
     @Override
+    public java.util.Set<String> senders(String chatId, long fromSeq, long toSeq) {
+        return new java.util.HashSet<>(db.read(c -> Sql.list(c, "SELECT DISTINCT sender_id FROM messages WHERE chat_id = ? AND seq > ? AND seq <= ?",
+                rs -> rs.getString(1), chatId, fromSeq, toSeq)));
+    }
+
+    @Override
     public Map<String, Message> lastMessages(Collection<String> chatIds) {
         List<String> ids = List.copyOf(chatIds);
         Map<String, Message> out = new HashMap<>();

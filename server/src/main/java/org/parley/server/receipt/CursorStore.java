@@ -33,11 +33,17 @@ public interface CursorStore {
     }
 
     /** A mark: {@code userId}'s {@code kind} cursor reached {@code upToSeq} at {@code at}. */
-    record Mark(String chatId, String userId, Kind kind, long upToSeq, long at) {}
+    record Mark(String chatId, String userId, Kind kind, long upToSeq, long at, long fromSeq) {
+        /** A mark read back from the store, where the cursor's previous position is not kept. */
+        public Mark(String chatId, String userId, Kind kind, long upToSeq, long at) {
+            this(chatId, userId, kind, upToSeq, at, -1);
+        }
+    }
 
     /**
-     * Applies the moves in one durable transaction and returns the marks that took effect
-     * (a move to a seq at or below the cursor changes nothing and returns nothing).
+     * Applies the moves in one durable transaction and returns the marks that took effect,
+     * each with the cursor's previous position as {@code fromSeq} (a move to a seq at or
+     * below the cursor changes nothing and returns nothing).
      */
     List<Mark> advance(List<Move> moves);
 

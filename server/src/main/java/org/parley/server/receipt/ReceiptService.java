@@ -56,13 +56,29 @@ public final class ReceiptService implements AutoCloseable {
             // The mover may have left the group since: tell whoever is in it now.
             var membership = chats.membership(mark.chatId());
             if (membership.isEmpty()) continue;
-            List<String> members = membership.get().memberIds();
-            if (mark.kind() == Kind.delivered) { // only the others care that my devices have it
-                members = members.stream().filter(u -> !u.equals(mark.userId())).toList();
-            }
+            List<String> members = recipients(membership.get(), mark);
+            if (members.isEmpty()) continue;
             bus.publish(new Event.CursorMoved(members, new Receipt(mark.chatId(), mark.userId(), mark.kind().name(), mark.upToSeq(), mark.at())));
         }
         return moves.stream().map(m -> Boolean.TRUE).toList();
+    }
+
+    /**
+     * Who hears that a cursor moved. In a 1:1 chat: the other member, and for reads the
+     * mover's own devices (to clear unread counts). In a group only the senders of the
+     * messages the move covers, plus the mover for reads: telling all 100 members about each
+     * member's every receipt would cost 100 frames a receipt.
+     */
+    private List<String> recipients(Membership m, Mark mark) {
+        List<String> members = m.memberIds();
+        boolean read = mark.kind() == Kind.read;
+        if (!m.chat().isGroup() || mark.fromSeq() < 0) {
+            return read ? members : members.stream().filter(u -> !u.equals(mark.userId())).toList();
+        }
+        java.util.Set<String> senders = messages.senders(mark.chatId(), mark.fromSeq(), mark.upToSeq());
+        senders.remove(mark.userId());
+        if (read) senders.add(mark.userId());
+        return members.stream().filter(senders::contains).toList();
     }
 
     /**

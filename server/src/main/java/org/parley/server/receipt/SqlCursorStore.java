@@ -44,15 +44,23 @@ public final class SqlCursorStore implements CursorStore {
         return db.write(c -> {
             List<Mark> marks = new ArrayList<>();
             for (Move m : ordered) {
+                long from = m.announced() ? position(c, m) : -1;
                 if (apply(c, m) && m.announced()) {
                     Sql.update(c, "INSERT INTO cursor_marks (chat_id, user_id, kind, up_to_seq, at) VALUES (?, ?, ?, ?, ?)"
                             + " ON CONFLICT (chat_id, user_id, kind, up_to_seq) DO NOTHING",
                             m.chatId(), m.userId(), m.kind().name(), m.upToSeq(), m.at());
-                    marks.add(new Mark(m.chatId(), m.userId(), m.kind(), m.upToSeq(), m.at()));
+                    marks.add(new Mark(m.chatId(), m.userId(), m.kind(), m.upToSeq(), m.at(), from));
                 }
             }
             return marks;
         });
+    }
+
+    /** Where the cursor is now (0 when it has never moved). */
+    private static long position(Connection c, Move m) throws SQLException {
+        String seq = m.kind() == Kind.read ? "read_seq" : "delivered_seq";
+        return Sql.one(c, "SELECT " + seq + " FROM cursors WHERE chat_id = ? AND user_id = ?", rs -> rs.getLong(1), m.chatId(), m.userId())
+                .orElse(0L);
     }
 
     private static boolean apply(Connection c, Move m) throws SQLException {

@@ -244,7 +244,7 @@ abstract class StoreContract {
     @Test
     void cursorsOnlyMoveForwardAndLeaveMarks() {
         List<Mark> marks = cursors.advance(List.of(new Move("c", "u1", Kind.delivered, 5, 100), new Move("c", "u1", Kind.delivered, 3, 101)));
-        assertThat(marks).containsExactly(new Mark("c", "u1", Kind.delivered, 5, 100));
+        assertThat(marks).containsExactly(new Mark("c", "u1", Kind.delivered, 5, 100, 0));
         assertThat(cursors.advance(List.of(new Move("c", "u1", Kind.delivered, 4, 102)))).isEmpty();
         List<Mark> read = cursors.advance(List.of(new Move("c", "u1", Kind.read, 7, 110)));
         assertThat(read).extracting(Mark::kind).containsExactlyInAnyOrder(Kind.read, Kind.delivered);
