@@ -72,6 +72,7 @@ public final class Bench {
         try {
             List<Result> steps = new ArrayList<>();
             Result best;
+            Histogram bestHistogram = null;
             if (o.findMax()) {
                 best = null;
                 double rate = o.rate();
@@ -80,6 +81,7 @@ public final class Bench {
                     steps.add(r);
                     System.err.printf("  offered %,.0f/s -> delivered %,.0f/s, p99 %.2f ms%s%n", rate, r.throughputPerS(), r.p99Ms(),
                             r.correct() ? "" : "  (NOT CORRECT)");
+                    if (step == 0 || (r.correct() && r.p99Ms() <= o.p99BoundMs())) bestHistogram = scenario.histogram().copy();
                     if (!r.correct() || r.p99Ms() > o.p99BoundMs()) break;
                     best = r;
                     rate *= 1.25;
@@ -88,8 +90,9 @@ public final class Bench {
             } else {
                 best = scenario.run(o.rate(), o.warmupS(), o.durationS());
                 steps.add(best);
+                bestHistogram = scenario.histogram();
             }
-            report(o, best, steps, scenario.histogram());
+            report(o, best, steps, bestHistogram);
             boolean correct = steps.stream().allMatch(Result::correct);
             if (!correct) System.err.println("bench: FAILED: messages were lost, duplicated, reordered or refused");
             return correct ? 0 : 1;

@@ -35,6 +35,8 @@ final class MessagingScenario {
         long lastReceiptNanos;
     }
 
+    /** Recipients send delivered receipts (as the SDK does) unless -Dparley.bench.receipts=false. */
+    private static final boolean RECEIPTS = !"false".equals(System.getProperty("parley.bench.receipts"));
     private final Options o;
     private final NodeUnderTest node;
     private final Vertx vertx = Vertx.vertx();
@@ -120,7 +122,7 @@ final class MessagingScenario {
         if (seq < t.last) reordered.increment();
         t.last = Math.max(t.last, seq);
         // Report delivery the way the SDK does: coalesced per chat, a few times a second.
-        if (now - t.lastReceiptNanos > 200_000_000L) {
+        if (RECEIPTS && now - t.lastReceiptNanos > 200_000_000L) {
             t.lastReceiptNanos = now;
             c.send("{\"type\":\"delivered\",\"chatId\":\"" + chatId + "\",\"upToSeq\":" + t.last + "}");
         }

@@ -46,6 +46,7 @@ public record Config(
         int groupsMaxMembers,
         int writerShards,
         int writerMaxBatch,
+        int writerLingerMicros,
         int shutdownGraceSeconds) {
 
     /** A configuration problem, named by key; start-up stops with this message. */
@@ -84,6 +85,7 @@ public record Config(
             new Key("groups.maxMembers", "100", "most members a group may have, its owner included"),
             new Key("writer.shards", "", "writer threads (default 1 with sqlite, 4 with postgres)"),
             new Key("writer.maxBatch", "512", "most writes committed in one transaction"),
+            new Key("writer.lingerMicros", "0", "how long a writer waits for more writes before committing a short batch (0 = commit at once)"),
             new Key("shutdown.graceSeconds", "10", "time to finish in-flight work on SIGTERM"));
 
     public static List<String> keyNames() {
@@ -178,6 +180,7 @@ public record Config(
                 integer(v, "groups.maxMembers", 2, 100_000),
                 v.containsKey("writer.shards") ? integer(v, "writer.shards", 1, 64) : embedded ? 1 : 4,
                 integer(v, "writer.maxBatch", 1, 10_000),
+                integer(v, "writer.lingerMicros", 0, 100_000),
                 integer(v, "shutdown.graceSeconds", 0, 600));
     }
 

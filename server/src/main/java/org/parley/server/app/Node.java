@@ -99,9 +99,9 @@ public final class Node implements AutoCloseable {
                     new RateLimiter.Policy("lookups-per-user", config.lookupsPerUserPerHour(), Duration.ofHours(1)));
             var chats = new ChatService(chatStore, accounts, messageStore, cursorStore, ids, clock);
             this.receipts = new ReceiptService(cursorStore, chats, messageStore, bus, clock, config.writerShards(), config.writerMaxBatch(),
-                    observer(metrics, "cursors", null));
+                    config.writerLingerMicros(), observer(metrics, "cursors", null));
             this.messages = new MessageService(messageStore, chats, chatStore, receipts, bus, ids, clock, config.writerShards(),
-                    config.writerMaxBatch(), observer(metrics, "messages",
+                    config.writerMaxBatch(), config.writerLingerMicros(), observer(metrics, "messages",
                             Counter.builder("parley.messages.in").description("sends committed by the writer, repeated clientMsgIds included").register(metrics)));
             var groups = new GroupService(chatStore, chats, accounts, messages, receipts, bus, ids, clock, config.groupsMaxMembers());
             bus.subscribe(connections::deliver);

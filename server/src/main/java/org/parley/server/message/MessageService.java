@@ -49,7 +49,7 @@ public final class MessageService implements AutoCloseable {
     private final GroupCommit<Outgoing, Appended> writer;
 
     public MessageService(MessageStore store, ChatService chats, ChatStore chatStore, ReceiptService receipts, Bus bus, Ids ids,
-            Clock clock, int writerShards, int maxBatch, GroupCommit.Observer observer) {
+            Clock clock, int writerShards, int maxBatch, int lingerMicros, GroupCommit.Observer observer) {
         this.store = store;
         this.chats = chats;
         this.chatStore = chatStore;
@@ -57,7 +57,7 @@ public final class MessageService implements AutoCloseable {
         this.bus = bus;
         this.ids = ids;
         this.clock = clock;
-        this.writer = new GroupCommit<>("messages", writerShards, 100_000, maxBatch,
+        this.writer = new GroupCommit<>("messages", writerShards, 100_000, maxBatch, lingerMicros,
                 batch -> store.append(batch.stream().map(Outgoing::message).toList()), this::published, observer);
     }
 

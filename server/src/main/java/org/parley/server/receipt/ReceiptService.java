@@ -41,13 +41,13 @@ public final class ReceiptService implements AutoCloseable {
     private final GroupCommit<Move, Boolean> writer;
 
     public ReceiptService(CursorStore cursors, ChatService chats, MessageStore messages, Bus bus, Clock clock, int writerShards,
-            int maxBatch, GroupCommit.Observer observer) {
+            int maxBatch, int lingerMicros, GroupCommit.Observer observer) {
         this.cursors = cursors;
         this.chats = chats;
         this.messages = messages;
         this.bus = bus;
         this.clock = clock;
-        this.writer = new GroupCommit<>("cursors", writerShards, 100_000, maxBatch, this::commit, (in, out) -> {}, observer);
+        this.writer = new GroupCommit<>("cursors", writerShards, 100_000, maxBatch, lingerMicros, this::commit, (in, out) -> {}, observer);
     }
 
     private List<Boolean> commit(List<Move> moves) {

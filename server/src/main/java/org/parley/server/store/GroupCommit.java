@@ -36,9 +36,16 @@ public final class GroupCommit<I, O> implements AutoCloseable {
     private final BiConsumer<List<I>, List<O>> afterCommit;
     private final Observer observer;
     private final int maxBatch;
+    private final long lingerNanos;
     private volatile boolean closing;
 
     public GroupCommit(String name, int shards, int queueCapacity, int maxBatch, Function<List<I>, List<O>> commit,
+            BiConsumer<List<I>, List<O>> afterCommit, Observer observer) {
+        this(name, shards, queueCapacity, maxBatch, 0, commit, afterCommit, observer);
+    }
+
+    /** @param lingerMicros how long a writer waits for more writes before committing a short batch */
+    public GroupCommit(String name, int shards, int queueCapacity, int maxBatch, int lingerMicros, Function<List<I>, List<O>> commit,
             BiConsumer<List<I>, List<O>> afterCommit, Observer observer) {
         if (shards < 1 || maxBatch < 1 || queueCapacity < 1) throw new IllegalArgumentException("shards, maxBatch, queueCapacity >= 1");
         this.name = name;
@@ -46,6 +53,7 @@ public final class GroupCommit<I, O> implements AutoCloseable {
         this.afterCommit = afterCommit;
         this.observer = observer;
         this.maxBatch = maxBatch;
+        this.lingerNanos = lingerMicros * 1_000L;
         for (int i = 0; i < shards; i++) {
             BlockingQueue<Pending<I, O>> queue = new ArrayBlockingQueue<>(queueCapacity);
             queues.add(queue);
@@ -84,6 +92,17 @@ public final class GroupCommit<I, O> implements AutoCloseable {
                 }
                 batch.add(first);
                 queue.drainTo(batch, maxBatch - 1);
+                // Linger briefly for more: one sync-to-disk for many writes costs far less
+                // than one each, and a busy node fills the wait in well under the delay.
+                long lingerUntil = System.nanoTime() + lingerNanos;
+                while (batch.size() < maxBatch && lingerNanos > 0) {
+                    long left = lingerUntil - System.nanoTime();
+                    if (left <= 0) break;
+                    Pending<I, O> more = queue.poll(left, TimeUnit.NANOSECONDS);
+                    if (more == null) break;
+                    batch.add(more);
+                    queue.drainTo(batch, maxBatch - batch.size());
+                }
                 for (Pending<I, O> p : batch) inputs.add(p.input());
                 commitBatch(batch, inputs);
             } catch (InterruptedException e) {
