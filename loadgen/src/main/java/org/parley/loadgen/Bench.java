@@ -33,43 +33,9 @@ public final class Bench {
         System.exit(exit);
     }
 
-    private interface Scenario {
-        Result run(double rate, int warmupS, int durationS) throws Exception;
-
-        Histogram histogram();
-    }
-
     private static int run(Options o, NodeUnderTest node) throws Exception {
-        Scenario scenario;
-        AutoCloseable cleanup;
-        if (o.scenario().equals("history")) {
-            HistoryScenario h = new HistoryScenario(o, node);
-            h.setUp();
-            scenario = new Scenario() {
-                public Result run(double rate, int w, int d) throws Exception {
-                    return h.run(rate, w, d);
-                }
-
-                public Histogram histogram() {
-                    return h.lastHistogram;
-                }
-            };
-            cleanup = h::close;
-        } else {
-            MessagingScenario m = new MessagingScenario(o, node);
-            m.setUp();
-            scenario = new Scenario() {
-                public Result run(double rate, int w, int d) throws Exception {
-                    return m.run(rate, w, d);
-                }
-
-                public Histogram histogram() {
-                    return m.lastHistogram;
-                }
-            };
-            cleanup = m::close;
-        }
-        try {
+        try (Scenario scenario = o.scenario().equals("history") ? new HistoryScenario(o, node) : new MessagingScenario(o, node)) {
+            scenario.setUp();
             List<Result> steps = new ArrayList<>();
             Result best;
             Histogram bestHistogram = null;
@@ -81,7 +47,7 @@ public final class Bench {
                     steps.add(r);
                     System.err.printf("  offered %,.0f/s -> delivered %,.0f/s, p99 %.2f ms%s%n", rate, r.throughputPerS(), r.p99Ms(),
                             r.correct() ? "" : "  (NOT CORRECT)");
-                    if (step == 0 || (r.correct() && r.p99Ms() <= o.p99BoundMs())) bestHistogram = scenario.histogram().copy();
+                    if (step == 0 || (r.correct() && r.p99Ms() <= o.p99BoundMs())) bestHistogram = scenario.lastHistogram().copy();
                     if (!r.correct() || r.p99Ms() > o.p99BoundMs()) break;
                     best = r;
                     rate *= 1.25;
@@ -90,14 +56,12 @@ public final class Bench {
             } else {
                 best = scenario.run(o.rate(), o.warmupS(), o.durationS());
                 steps.add(best);
-                bestHistogram = scenario.histogram();
+                bestHistogram = scenario.lastHistogram();
             }
             report(o, best, steps, bestHistogram);
             boolean correct = steps.stream().allMatch(Result::correct);
             if (!correct) System.err.println("bench: FAILED: messages were lost, duplicated, reordered or refused");
             return correct ? 0 : 1;
-        } finally {
-            cleanup.close();
         }
     }
 

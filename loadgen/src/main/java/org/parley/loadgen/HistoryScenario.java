@@ -15,7 +15,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -24,21 +23,22 @@ import org.HdrHistogram.Recorder;
  * read back as random pages of --page-size with {@code before=}, open loop at --rate pages a
  * second. Each page is checked: the right count of messages, contiguous seqs, below {@code before}.
  */
-final class HistoryScenario {
+final class HistoryScenario implements Scenario {
     private final Options o;
     private final NodeUnderTest node;
     private final Vertx vertx = Vertx.vertx();
     private String chatId;
     private String readerToken;
     private long lastSeq;
-    Histogram lastHistogram;
+    private Histogram lastHistogram;
 
     HistoryScenario(Options o, NodeUnderTest node) {
         this.o = o;
         this.node = node;
     }
 
-    void setUp() throws Exception {
+    @Override
+    public void setUp() throws Exception {
         Accounts accounts = new Accounts(node.uri());
         List<Accounts.User> users = accounts.signUp(2);
         chatId = accounts.openDirect(users.get(0), users.get(1));
@@ -79,7 +79,8 @@ final class HistoryScenario {
                 + " with some words in it, like a real chat line\"}");
     }
 
-    Result run(double rate, int warmupS, int durationS) throws Exception {
+    @Override
+    public Result run(double rate, int warmupS, int durationS) throws Exception {
         HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(node.uri().getHost())
                 .setDefaultPort(node.uri().getPort()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(64));
         Recorder latencies = new Recorder(3_600_000_000L, 3);
@@ -87,27 +88,10 @@ final class HistoryScenario {
         LongAdder errors = new LongAdder();
         LongAdder wrong = new LongAdder();
         LongAdder requested = new LongAdder();
-        long interval = (long) (1e9 / rate);
-        long start = System.nanoTime() + 50_000_000L;
-        long windowStart = start + warmupS * 1_000_000_000L;
-        long end = windowStart + durationS * 1_000_000_000L;
-        boolean marked = false;
-        for (long k = 0; ; ) {
-            long due = start + k * interval;
-            if (due >= end) break;
-            long now = System.nanoTime();
-            if (!marked && now >= windowStart) {
-                node.mark();
-                marked = true;
-            }
-            if (due > now) {
-                LockSupport.parkNanos(Math.min(due - now, 1_000_000));
-                continue;
-            }
+        OpenLoop.Window window = OpenLoop.plan(warmupS, durationS);
+        OpenLoop.run(rate, warmupS, window, node, (k, due, measured) -> {
             long before = ThreadLocalRandom.current().nextLong(o.pageSize() + 1, lastSeq + 2);
-            boolean measured = due >= windowStart;
             if (measured) requested.increment();
-            long dueAt = due;
             http.request(new RequestOptions().setMethod(HttpMethod.GET)
                             .setURI("/v1/chats/" + chatId + "/messages?limit=" + o.pageSize() + "&before=" + before)
                             .addHeader("Authorization", "Bearer " + readerToken))
@@ -118,7 +102,7 @@ final class HistoryScenario {
                             errors.increment();
                             return;
                         }
-                        latencies.recordValue(Math.max(0, (System.nanoTime() - dueAt) / 1_000));
+                        latencies.recordValue(Math.max(0, (System.nanoTime() - due) / 1_000));
                         String page = ar.result();
                         int count = Frames.count(page, "seq");
                         long first = Frames.number(page, "seq");
@@ -126,8 +110,7 @@ final class HistoryScenario {
                         if (count != before - expectedFirst || first != expectedFirst) wrong.increment();
                         else okPages.increment();
                     });
-            k++;
-        }
+        });
         Double cpu = node.cpuPercentSinceMark();
         long drainUntil = System.nanoTime() + 15_000_000_000L;
         while (System.nanoTime() < drainUntil && okPages.sum() + errors.sum() + wrong.sum() < requested.sum()) Thread.sleep(50);
@@ -142,7 +125,13 @@ final class HistoryScenario {
                 node.rssMiB(), cpu);
     }
 
-    void close() {
+    @Override
+    public Histogram lastHistogram() {
+        return lastHistogram;
+    }
+
+    @Override
+    public void close() {
         vertx.close();
     }
 }

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -24,7 +23,7 @@ import org.HdrHistogram.Recorder;
  * recipient, so a stalled node shows up in the figures instead of slowing the load down. Every
  * recipient checks it gets each seq once and in order; acks give the count of durable sends.
  */
-final class MessagingScenario {
+final class MessagingScenario implements Scenario {
     /** A chat and the sockets that send into it, in turn. */
     private record Channel(String chatId, List<Conn> senders, int recipients) {}
 
@@ -58,7 +57,8 @@ final class MessagingScenario {
         this.node = node;
     }
 
-    void setUp() throws Exception {
+    @Override
+    public void setUp() throws Exception {
         Accounts accounts = new Accounts(node.uri());
         int users = o.clients();
         System.err.printf("setting up %d users ...%n", users);
@@ -141,54 +141,44 @@ final class MessagingScenario {
     }
 
     /** Offers {@code rate} messages a second for warm-up + duration seconds and returns the figures. */
-    Result run(double rate, int warmupS, int durationS) throws Exception {
+    @Override
+    public Result run(double rate, int warmupS, int durationS) throws Exception {
         latencies.reset();
         ackedInWindow.reset();
         deliveredInWindow.reset();
         errors.reset();
         duplicated.reset();
         reordered.reset();
-        long interval = (long) (1e9 / rate);
-        long start = System.nanoTime() + 50_000_000L;
-        windowStart = start + warmupS * 1_000_000_000L;
-        windowEnd = windowStart + durationS * 1_000_000_000L;
-        long end = windowEnd;
-        long k = 0;
+        OpenLoop.Window window = OpenLoop.plan(warmupS, durationS);
+        windowStart = window.start();
+        windowEnd = window.end();
         int[] turn = new int[channels.size()];
-        boolean marked = false;
-        long sent = 0;
-        while (true) {
-            long due = start + k * interval;
-            if (due >= end) break;
-            long now = System.nanoTime();
-            if (!marked && now >= windowStart) {
-                node.mark();
-                marked = true;
-            }
-            if (due > now) {
-                LockSupport.parkNanos(Math.min(due - now, 1_000_000));
-                continue;
-            }
-            // Everything due by now goes out: the schedule, not the node, sets the pace. The
-            // frames are handed to each event loop in one task per tick, not one per frame.
-            Map<io.vertx.core.Context, List<Runnable>> tick = new HashMap<>();
-            for (; due <= now && due < end; due = start + k * interval) {
+        long[] sent = {0};
+        // The frames are handed to each event loop in one task per tick, not one per frame.
+        Map<io.vertx.core.Context, List<Runnable>> tick = new HashMap<>();
+        OpenLoop.run(rate, warmupS, window, node, new OpenLoop.Events() {
+            @Override
+            public void due(long k, long due, boolean measured) {
                 int ch = (int) (k % channels.size());
                 Channel channel = channels.get(ch);
                 Conn sender = channel.senders().get(turn[ch]++ % channel.senders().size());
                 String frame = "{\"type\":\"send\",\"chatId\":\"" + channel.chatId() + "\",\"clientMsgId\":\"b" + k + "-" + due
                         + "\",\"text\":\"" + due + "\"}";
                 tick.computeIfAbsent(sender.context(), c -> new ArrayList<>()).add(() -> sender.send(frame));
-                if (due >= windowStart) sent++;
-                k++;
+                if (measured) sent[0]++;
             }
-            tick.forEach((context, sends) -> context.runOnContext(v -> sends.forEach(Runnable::run)));
-        }
+
+            @Override
+            public void endOfTick() {
+                tick.forEach((context, sends) -> context.runOnContext(v -> sends.forEach(Runnable::run)));
+                tick.clear();
+            }
+        });
         Double cpu = node.cpuPercentSinceMark();
         // Let what is in flight arrive (bounded), then count.
-        long expected = sent * channels.get(0).recipients();
+        long expected = sent[0] * channels.get(0).recipients();
         long drainUntil = System.nanoTime() + 15_000_000_000L;
-        while (System.nanoTime() < drainUntil && (deliveredInWindow.sum() < expected || ackedInWindow.sum() < sent)) Thread.sleep(50);
+        while (System.nanoTime() < drainUntil && (deliveredInWindow.sum() < expected || ackedInWindow.sum() < sent[0])) Thread.sleep(50);
         Histogram h = latencies.getIntervalHistogram();
         lastHistogram = h;
         long delivered = deliveredInWindow.sum();
@@ -196,18 +186,23 @@ final class MessagingScenario {
         long lost = Math.max(0, acked * channels.get(0).recipients() - delivered);
         return new Result(o.scenario(), node.storeDescription(o), o.clients(), durationS, rate, acked, delivered,
                 delivered / (double) durationS, ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(99)),
-                ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), errors.sum() + (sent - acked), lost, duplicated.sum(),
+                ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), errors.sum() + (sent[0] - acked), lost, duplicated.sum(),
                 reordered.sum(), node.rssMiB(), cpu);
     }
 
-    /** The latency histogram (microseconds) of the last run, for the charts. */
-    Histogram lastHistogram;
+    private Histogram lastHistogram;
 
     private static double ms(long micros) {
         return micros / 1000.0;
     }
 
-    void close() {
+    @Override
+    public Histogram lastHistogram() {
+        return lastHistogram;
+    }
+
+    @Override
+    public void close() {
         vertx.close();
     }
 }
