@@ -34,12 +34,16 @@ public final class Bench {
     }
 
     private static int run(Options o, NodeUnderTest node) throws Exception {
-        try (Scenario scenario = o.scenario().equals("history") ? new HistoryScenario(o, node) : new MessagingScenario(o, node)) {
+        try (Scenario scenario = switch (o.scenario()) {
+            case "history" -> new HistoryScenario(o, node);
+            case "idle" -> new IdleScenario(o, node);
+            default -> new MessagingScenario(o, node);
+        }) {
             scenario.setUp();
             List<Result> steps = new ArrayList<>();
             Result best;
             Histogram bestHistogram = null;
-            if (o.findMax()) {
+            if (o.findMax() && !o.scenario().equals("idle")) {
                 best = null;
                 double rate = o.rate();
                 for (int step = 0; step < 12; step++) {

@@ -21,15 +21,15 @@ record Options(
         int messages,
         int pageSize) {
 
-    static final List<String> SCENARIOS = List.of("direct", "group", "history");
+    static final List<String> SCENARIOS = List.of("direct", "group", "history", "idle");
 
     static final String USAGE = """
             usage: ./bench <scenario> [options]
-              scenarios: direct | group | history
+              scenarios: direct | group | history | idle
               --target URL        drive a running node instead of starting one
               --store KIND        sqlite (default) or postgres, for the node bench starts
               --pg-url URL        PostgreSQL JDBC URL (default jdbc:postgresql://127.0.0.1:5432/test?user=postgres)
-              --clients N         connected users (direct: pairs of them; group: groups of --group-size)
+              --clients N         connected users (direct: pairs of them; group: groups of --group-size; idle: sockets)
               --rate R            offered load per second: messages (direct, group) or pages (history)
               --duration S        measured seconds (default 20)
               --warmup S          seconds excluded from the figures (default 5)
@@ -87,6 +87,7 @@ record Options(
         int defaultClients = switch (scenario) {
             case "group" -> groupSize * 10;
             case "history" -> 8;
+            case "idle" -> 18_000;
             default -> 2_000;
         };
         double defaultRate = switch (scenario) {

@@ -22,7 +22,16 @@ record Result(
         long duplicated,
         long reordered,
         Double serverRssMiB,
-        Double serverCpuPct) {
+        Double serverCpuPct,
+        Long connections,
+        Double serverBytesPerConnection) {
+
+    Result(String scenario, String store, int clients, int durationS, double offeredPerS, long sent, long delivered, double throughputPerS,
+            double p50Ms, double p99Ms, double p999Ms, double maxMs, long errors, long lost, long duplicated, long reordered,
+            Double serverRssMiB, Double serverCpuPct) {
+        this(scenario, store, clients, durationS, offeredPerS, sent, delivered, throughputPerS, p50Ms, p99Ms, p999Ms, maxMs, errors, lost,
+                duplicated, reordered, serverRssMiB, serverCpuPct, null, null);
+    }
 
     boolean correct() {
         return errors == 0 && lost == 0 && duplicated == 0 && reordered == 0;
@@ -48,6 +57,8 @@ record Result(
         m.put("reordered", reordered);
         m.put("serverRssMiB", serverRssMiB == null ? null : round(serverRssMiB));
         m.put("serverCpuPct", serverCpuPct == null ? null : round(serverCpuPct));
+        if (connections != null) m.put("connections", connections);
+        if (serverBytesPerConnection != null) m.put("serverBytesPerConnection", Math.round(serverBytesPerConnection));
         return m;
     }
 

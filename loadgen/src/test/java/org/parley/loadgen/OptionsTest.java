@@ -15,6 +15,7 @@ class OptionsTest {
         assertThat(group.clients()).isEqualTo(500);
         assertThat(group.findMax()).isTrue();
         assertThat(group.p99BoundMs()).isEqualTo(100);
+        assertThat(Options.parse(new String[] {"idle"}).clients()).as("below this machine's 20,000 open-file cap").isEqualTo(18_000);
     }
 
     @Test
