@@ -37,13 +37,14 @@ public final class Bench {
         try (Scenario scenario = switch (o.scenario()) {
             case "history" -> new HistoryScenario(o, node);
             case "idle" -> new IdleScenario(o, node);
+            case "reconnect" -> new ReconnectScenario(o, node);
             default -> new MessagingScenario(o, node);
         }) {
             scenario.setUp();
             List<Result> steps = new ArrayList<>();
             Result best;
             Histogram bestHistogram = null;
-            if (o.findMax() && !o.scenario().equals("idle")) {
+            if (o.findMax() && !o.scenario().equals("idle") && !o.scenario().equals("reconnect")) {
                 best = null;
                 double rate = o.rate();
                 for (int step = 0; step < 12; step++) {

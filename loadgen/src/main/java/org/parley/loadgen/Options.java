@@ -21,11 +21,11 @@ record Options(
         int messages,
         int pageSize) {
 
-    static final List<String> SCENARIOS = List.of("direct", "group", "history", "idle");
+    static final List<String> SCENARIOS = List.of("direct", "group", "history", "idle", "reconnect");
 
     static final String USAGE = """
             usage: ./bench <scenario> [options]
-              scenarios: direct | group | history | idle
+              scenarios: direct | group | history | idle | reconnect
               --target URL        drive a running node instead of starting one
               --store KIND        sqlite (default) or postgres, for the node bench starts
               --pg-url URL        PostgreSQL JDBC URL (default jdbc:postgresql://127.0.0.1:5432/test?user=postgres)
@@ -87,7 +87,7 @@ record Options(
         int defaultClients = switch (scenario) {
             case "group" -> groupSize * 10;
             case "history" -> 8;
-            case "idle" -> 18_000;
+            case "idle", "reconnect" -> 18_000;
             default -> 2_000;
         };
         double defaultRate = switch (scenario) {

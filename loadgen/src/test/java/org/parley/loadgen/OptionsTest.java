@@ -16,6 +16,7 @@ class OptionsTest {
         assertThat(group.findMax()).isTrue();
         assertThat(group.p99BoundMs()).isEqualTo(100);
         assertThat(Options.parse(new String[] {"idle"}).clients()).as("below this machine's 20,000 open-file cap").isEqualTo(18_000);
+        assertThat(Options.parse(new String[] {"reconnect"}).clients()).isEqualTo(18_000);
     }
 
     @Test
