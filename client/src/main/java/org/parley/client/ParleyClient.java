@@ -295,7 +295,11 @@ public final class ParleyClient implements AutoCloseable {
             }
             case Frames.Error e -> onError(e);
             case Frames.Receipt r -> listener.onReceipt(r);
-            case Frames.Membership m -> listener.onMembership(m);
+            case Frames.Membership m -> {
+                // History starts after joinedSeq: what comes next must follow it, or it is a gap to resync.
+                if ("added".equals(m.change()) && m.joinedSeq() != null && m.userId().equals(selfId)) cursors.advance(m.chatId(), m.joinedSeq());
+                listener.onMembership(m);
+            }
             case Frames.SignedOut s -> {
                 closed = true;
                 listener.onSignedOut();

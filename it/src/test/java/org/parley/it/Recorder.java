@@ -15,6 +15,7 @@ import org.parley.protocol.Model.Message;
 class Recorder implements ParleyClient.Listener {
     final List<Message> messages = new CopyOnWriteArrayList<>();
     final List<Frames.Receipt> receipts = new CopyOnWriteArrayList<>();
+    final List<Frames.Membership> memberships = new CopyOnWriteArrayList<>();
     final AtomicInteger caughtUp = new AtomicInteger();
     final AtomicInteger disconnects = new AtomicInteger();
     final AtomicInteger signedOut = new AtomicInteger();
@@ -27,6 +28,11 @@ class Recorder implements ParleyClient.Listener {
     @Override
     public void onReceipt(Frames.Receipt receipt) {
         receipts.add(receipt);
+    }
+
+    @Override
+    public void onMembership(Frames.Membership change) {
+        memberships.add(change);
     }
 
     @Override

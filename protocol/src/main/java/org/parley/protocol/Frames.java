@@ -91,10 +91,11 @@ public final class Frames {
     /**
      * Your membership in a group changed: {@code change} is added, removed, left or role
      * (then {@code role} is the new one). After removed/left the chat answers 404 and sends
-     * you nothing more.
+     * you nothing more. With added, {@code joinedSeq} is the last seq before you joined: your
+     * history starts after it, so a device sets its cursor for the chat to at least this.
      */
     @JsonTypeName("membership")
-    public record Membership(String chatId, String userId, String change, String role, String by) implements ServerFrame {}
+    public record Membership(String chatId, String userId, String change, String role, String by, Long joinedSeq) implements ServerFrame {}
 
     /** Answer to a send: the message is durable. {@code duplicate} is true for a repeated clientMsgId. */
     @JsonTypeName("ack")

@@ -59,6 +59,7 @@ public final class ChatService {
     private final CursorStore cursors;
     private final Ids ids;
     private final Clock clock;
+    private final java.util.concurrent.atomic.AtomicLong epoch = new java.util.concurrent.atomic.AtomicLong();
     private final Map<String, Membership> memberships = Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Membership> eldest) {
@@ -91,17 +92,14 @@ public final class ChatService {
      */
     public Membership requireMember(String chatId, String userId) {
         Validate.id("chatId", chatId);
-        Membership m = memberships.get(chatId);
-        if (m == null) {
-            m = chats.get(chatId).map(c -> new Membership(c, chats.members(chatId))).orElse(null);
-            if (m != null) memberships.putIfAbsent(chatId, m);
-        }
+        Membership m = membership(chatId).orElse(null);
         if (m == null || m.chat().closedAt() != null || !m.has(userId)) throw new ApiException(ErrorCode.CHAT_NOT_FOUND, "no such chat");
         return m;
     }
 
     /** Forgets cached members of a chat after they changed (called on every node through the bus). */
     public void invalidate(String chatId) {
+        epoch.incrementAndGet(); // a load that started before this must not be cached
         memberships.remove(chatId);
     }
 
@@ -116,11 +114,14 @@ public final class ChatService {
     public java.util.Optional<Membership> membership(String chatId) {
         Membership m = memberships.get(chatId);
         if (m != null) return java.util.Optional.of(m);
+        long seen = epoch.get();
         var chat = chats.get(chatId); // outside the map's lock
         if (chat.isEmpty()) return java.util.Optional.empty();
         m = new Membership(chat.get(), chats.members(chatId));
-        Membership raced = memberships.putIfAbsent(chatId, m);
-        return java.util.Optional.of(raced != null ? raced : m);
+        synchronized (memberships) {
+            if (epoch.get() == seen) memberships.putIfAbsent(chatId, m); // else a change raced us: use it once, do not cache
+        }
+        return java.util.Optional.of(m);
     }
 
     public Chat get(Principal p, String chatId) {
@@ -134,7 +135,9 @@ public final class ChatService {
         Map<String, CursorStore.Cursor> myCursors = cursors.ofUser(p.userId());
         List<Chat> out = new ArrayList<>(mine.size());
         for (ChatRecord c : mine) {
-            out.add(view(p.userId(), c, membership(c.chatId()).orElseThrow(), lasts.get(c.chatId()), myCursors.get(c.chatId())));
+            Membership m = membership(c.chatId()).orElse(null);
+            if (m == null || !m.has(p.userId())) continue; // changed while we were listing
+            out.add(view(p.userId(), c, m, lasts.get(c.chatId()), myCursors.get(c.chatId())));
         }
         out.sort(Comparator.comparingLong(Chat::lastActivityAt).reversed().thenComparing(Chat::chatId));
         return new Chats(out);

@@ -32,12 +32,17 @@ public interface ChatStore {
 
     /**
      * Adds the users who are not members yet, seeing history from the chat's current last
-     * seq; fails whole with GROUP_FULL when the group would pass {@code maxMembers}. Concurrent
-     * changes of one group are serialised. Returns the members added.
+     * seq; fails whole with GROUP_FULL when the group would pass {@code maxMembers}, and with
+     * CHAT_NOT_FOUND when it was closed. Concurrent changes of one group are serialised.
+     * Returns the members added.
      */
     List<Member> addMembers(String chatId, List<String> userIds, long now, int maxMembers);
 
-    boolean removeMember(String chatId, String userId);
+    /**
+     * Removes the member; the last one out closes the group in the same transaction.
+     * Returns how many members remain, or -1 when the user was not a member.
+     */
+    int removeMember(String chatId, String userId, long now);
 
     boolean setRole(String chatId, String userId, String role);
 
@@ -46,8 +51,6 @@ public interface ChatStore {
 
     /** Sets (or with null, revokes) the group's invite code. */
     void setInvite(String chatId, String code, Long expiresAt);
-
-    void close(String chatId, long now);
 
     /** The chat, closed or not. */
     Optional<ChatRecord> get(String chatId);

@@ -72,7 +72,9 @@ public final class SqlChatStore implements ChatStore {
     public List<Member> addMembers(String chatId, List<String> userIds, long now, int maxMembers) {
         return db.write(c -> {
             // Takes the group's row lock first: concurrent changes of this group wait here.
-            Sql.update(c, "UPDATE chats SET member_version = member_version + 1 WHERE chat_id = ?", chatId);
+            if (Sql.update(c, "UPDATE chats SET member_version = member_version + 1 WHERE chat_id = ? AND closed_at IS NULL", chatId) == 0) {
+                throw new ApiException(ErrorCode.CHAT_NOT_FOUND, "no such chat");
+            }
             Set<String> present = new HashSet<>(Sql.list(c, "SELECT user_id FROM chat_members WHERE chat_id = ?", rs -> rs.getString(1), chatId));
             List<String> fresh = userIds.stream().filter(u -> !present.contains(u)).distinct().toList();
             if (present.size() + fresh.size() > maxMembers) {
@@ -89,10 +91,15 @@ public final class SqlChatStore implements ChatStore {
     }
 
     @Override
-    public boolean removeMember(String chatId, String userId) {
+    public int removeMember(String chatId, String userId, long now) {
         return db.write(c -> {
             Sql.update(c, "UPDATE chats SET member_version = member_version + 1 WHERE chat_id = ?", chatId);
-            return Sql.update(c, "DELETE FROM chat_members WHERE chat_id = ? AND user_id = ?", chatId, userId) == 1;
+            if (Sql.update(c, "DELETE FROM chat_members WHERE chat_id = ? AND user_id = ?", chatId, userId) != 1) return -1;
+            int left = Sql.one(c, "SELECT COUNT(*) FROM chat_members WHERE chat_id = ?", rs -> rs.getInt(1), chatId).orElse(0);
+            if (left == 0) {
+                Sql.update(c, "UPDATE chats SET closed_at = ?, invite_code = NULL, invite_expires_at = NULL WHERE chat_id = ?", now, chatId);
+            }
+            return left;
         });
     }
 
@@ -115,11 +122,6 @@ public final class SqlChatStore implements ChatStore {
     @Override
     public void setInvite(String chatId, String code, Long expiresAt) {
         db.write(c -> Sql.update(c, "UPDATE chats SET invite_code = ?, invite_expires_at = ? WHERE chat_id = ?", code, expiresAt, chatId));
-    }
-
-    @Override
-    public void close(String chatId, long now) {
-        db.write(c -> Sql.update(c, "UPDATE chats SET closed_at = ?, invite_code = NULL, invite_expires_at = NULL WHERE chat_id = ?", now, chatId));
     }
 
     @Override

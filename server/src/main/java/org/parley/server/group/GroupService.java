@@ -75,7 +75,7 @@ public final class GroupService {
         Membership m = chats.requireMember(chatId, p.userId());
         system(m, p.userId(), new SystemEvent("created", p.userId(), invited, request.title(), null, null, null),
                 name(p.userId()) + " created the group \"" + request.title() + "\"");
-        changed(chatId, invited, "added", "member", p.userId());
+        for (String u : invited) changed(chatId, u, "added", "member", p.userId(), 0L);
         return chats.view(p.userId(), chatId);
     }
 
@@ -93,7 +93,7 @@ public final class GroupService {
         chats.invalidate(chatId);
         if (!added.isEmpty()) {
             List<String> userIds = added.stream().map(ChatStore.Member::userId).toList();
-            changed(chatId, userIds, "added", "member", p.userId());
+            for (ChatStore.Member a : added) changed(chatId, a.userId(), "added", "member", p.userId(), a.joinedSeq());
             system(chats.requireMember(chatId, p.userId()), p.userId(), new SystemEvent("added", p.userId(), userIds, null, null, null, null),
                     name(p.userId()) + " added " + names(userIds));
         }
@@ -110,9 +110,9 @@ public final class GroupService {
         Membership m = admin(chatId, p);
         ChatStore.Member target = memberOrThrow(m, userId);
         if ("owner".equals(target.role())) throw new ApiException(ErrorCode.NOT_ADMIN, "the owner cannot be removed");
-        if (!store.removeMember(chatId, userId)) return; // removed concurrently
+        if (store.removeMember(chatId, userId, clock.millis()) < 0) return; // removed concurrently
         chats.invalidate(chatId);
-        changed(chatId, List.of(userId), "removed", null, p.userId());
+        changed(chatId, userId, "removed", null, p.userId(), null);
         system(chats.requireMember(chatId, p.userId()), p.userId(), new SystemEvent("removed", p.userId(), List.of(userId), null, null, null, null),
                 name(p.userId()) + " removed " + name(userId));
     }
@@ -124,15 +124,13 @@ public final class GroupService {
     public void leave(Principal p, String chatId) {
         Membership m = group(chatId, p);
         ChatStore.Member me = m.member(p.userId());
-        if (!store.removeMember(chatId, p.userId())) return;
+        int remaining = store.removeMember(chatId, p.userId(), clock.millis());
+        if (remaining < 0) return;
         chats.invalidate(chatId);
-        changed(chatId, List.of(p.userId()), "left", null, p.userId());
-        List<ChatStore.Member> rest = m.members().stream().filter(x -> !x.userId().equals(p.userId())).toList();
-        if (rest.isEmpty()) {
-            store.close(chatId, clock.millis());
-            chats.invalidate(chatId);
-            return;
-        }
+        changed(chatId, p.userId(), "left", null, p.userId(), null);
+        if (remaining == 0) return; // the last one out closed the group
+        List<ChatStore.Member> rest = store.members(chatId); // fresh: the cache may lag a concurrent change
+        if (rest.isEmpty()) return;
         Membership after = chats.requireMember(chatId, rest.get(0).userId());
         system(after, p.userId(), new SystemEvent("left", p.userId(), List.of(p.userId()), null, null, null, null), name(p.userId()) + " left");
         if ("owner".equals(me.role())) {
@@ -140,7 +138,7 @@ public final class GroupService {
                     .orElseGet(() -> rest.stream().min(SENIORITY).orElseThrow());
             store.setRole(chatId, heir.userId(), "owner");
             chats.invalidate(chatId);
-            changed(chatId, List.of(heir.userId()), "role", "owner", p.userId());
+            changed(chatId, heir.userId(), "role", "owner", p.userId(), null);
             system(chats.requireMember(chatId, heir.userId()), heir.userId(),
                     new SystemEvent("ownerChanged", p.userId(), List.of(heir.userId()), null, null, null, null), name(heir.userId()) + " is now the owner");
         }
@@ -158,7 +156,7 @@ public final class GroupService {
         if (target.role().equals(change.role())) return;
         store.setRole(chatId, userId, change.role());
         chats.invalidate(chatId);
-        changed(chatId, List.of(userId), "role", change.role(), p.userId());
+        changed(chatId, userId, "role", change.role(), p.userId(), null);
         boolean promoted = change.role().equals("admin");
         system(chats.requireMember(chatId, p.userId()), p.userId(),
                 new SystemEvent(promoted ? "promoted" : "demoted", p.userId(), List.of(userId), null, null, null, null),
@@ -223,7 +221,7 @@ public final class GroupService {
         List<ChatStore.Member> added = store.addMembers(chat.chatId(), List.of(p.userId()), clock.millis(), maxMembers);
         chats.invalidate(chatId);
         if (!added.isEmpty()) {
-            changed(chatId, List.of(p.userId()), "added", "member", p.userId());
+            changed(chatId, p.userId(), "added", "member", p.userId(), added.get(0).joinedSeq());
             system(chats.requireMember(chatId, p.userId()), p.userId(), new SystemEvent("joined", p.userId(), List.of(p.userId()), null, null, null, null),
                     name(p.userId()) + " joined using an invite link");
         }
@@ -255,12 +253,10 @@ public final class GroupService {
         }
     }
 
-    /** Tells every node to refresh the chat's members and the users concerned what happened. */
-    private void changed(String chatId, List<String> userIds, String change, String role, String by) {
-        for (String u : userIds) {
-            Frames.Membership frame = new Frames.Membership(chatId, u, change, role, by);
-            bus.publish(new Event.MembershipChanged(chatId, List.of(u), frame));
-        }
+    /** Tells every node to refresh the chat's members, and the user concerned what happened. */
+    private void changed(String chatId, String userId, String change, String role, String by, Long joinedSeq) {
+        Frames.Membership frame = new Frames.Membership(chatId, userId, change, role, by, joinedSeq);
+        bus.publish(new Event.MembershipChanged(chatId, List.of(userId), frame));
     }
 
     /** Posts the system message; its author, when still a member, has read it (before we answer). */

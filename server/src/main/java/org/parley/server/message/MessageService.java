@@ -70,9 +70,13 @@ public final class MessageService implements AutoCloseable {
             Message m = a.message();
             bus.publish(new Event.NewMessage(o.memberIds(), m, o.originSocketId()));
             // Whether the sender's read of its own message is news: not when it sent the one before too.
+            if (m.bySystem()) { // its author's read is announced later, by GroupService
+                lastSender.remove(m.chatId());
+                continue;
+            }
             String previous = lastSender.put(m.chatId(), m.senderId() + '#' + m.seq());
             boolean news = previous == null || !previous.equals(m.senderId() + '#' + (m.seq() - 1));
-            if (!m.bySystem()) receipts.senderHasRead(m, news); // system messages: GroupService does it
+            receipts.senderHasRead(m, news);
         }
     }
 
@@ -168,7 +172,8 @@ public final class MessageService implements AutoCloseable {
             if (head == null || head.seq() <= cursor) continue;
             int room = budget - out.size();
             if (room <= 0 || bytes >= maxBytes) return new SyncBatch(out, true);
-            Membership m = chats.requireMember(chatId, p.userId());
+            Membership m = chats.membership(chatId).orElse(null);
+            if (m == null || !m.has(p.userId())) continue; // left or removed meanwhile
             long floor = m.joinedSeq(p.userId());
             List<Message> missed = store.after(chatId, Math.max(cursor, floor), room);
             for (Message msg : missed) {

@@ -53,12 +53,17 @@ public final class ReceiptService implements AutoCloseable {
     private List<Boolean> commit(List<Move> moves) {
         List<Mark> marks = cursors.advance(moves);
         for (Mark mark : marks) {
-            // The mover may have left the group since: tell whoever is in it now.
-            var membership = chats.membership(mark.chatId());
-            if (membership.isEmpty()) continue;
-            List<String> members = recipients(membership.get(), mark);
-            if (members.isEmpty()) continue;
-            bus.publish(new Event.CursorMoved(members, new Receipt(mark.chatId(), mark.userId(), mark.kind().name(), mark.upToSeq(), mark.at())));
+            try {
+                // The mover may have left the group since: tell whoever is in it now.
+                var membership = chats.membership(mark.chatId());
+                if (membership.isEmpty()) continue;
+                List<String> members = recipients(membership.get(), mark);
+                if (members.isEmpty()) continue;
+                bus.publish(new Event.CursorMoved(members, new Receipt(mark.chatId(), mark.userId(), mark.kind().name(), mark.upToSeq(), mark.at())));
+            } catch (RuntimeException e) {
+                // The moves are durable already; a receipt frame that could not be sent is seen on the next sync or history read.
+                org.slf4j.LoggerFactory.getLogger(ReceiptService.class).warn("receipt for {} not announced: {}", mark.chatId(), e.toString());
+            }
         }
         return moves.stream().map(m -> Boolean.TRUE).toList();
     }
@@ -75,7 +80,8 @@ public final class ReceiptService implements AutoCloseable {
         if (!m.chat().isGroup() || mark.fromSeq() < 0) {
             return read ? members : members.stream().filter(u -> !u.equals(mark.userId())).toList();
         }
-        java.util.Set<String> senders = messages.senders(mark.chatId(), mark.fromSeq(), mark.upToSeq());
+        long from = m.has(mark.userId()) ? Math.max(mark.fromSeq(), m.joinedSeq(mark.userId())) : mark.fromSeq();
+        java.util.Set<String> senders = messages.senders(mark.chatId(), from, mark.upToSeq());
         senders.remove(mark.userId());
         if (read) senders.add(mark.userId());
         return members.stream().filter(senders::contains).toList();

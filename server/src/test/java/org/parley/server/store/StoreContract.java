@@ -166,11 +166,15 @@ abstract class StoreContract {
         assertThat(chats.get("g1").orElseThrow().inviteCode()).isEqualTo("code-123456789012345");
         chats.setInvite("g1", null, null);
         assertThat(chats.get("g1").orElseThrow().inviteCode()).isNull();
-        assertThat(chats.removeMember("g1", m2)).isTrue();
-        assertThat(chats.removeMember("g1", m2)).isFalse();
-        chats.close("g1", 50);
+        assertThat(chats.removeMember("g1", m2, 40)).as("two left").isEqualTo(2);
+        assertThat(chats.removeMember("g1", m2, 41)).as("not a member").isEqualTo(-1);
+        assertThat(chats.removeMember("g1", m1, 45)).isEqualTo(1);
+        assertThat(chats.get("g1").orElseThrow().closedAt()).isNull();
+        assertThat(chats.removeMember("g1", owner, 50)).as("the last one out").isZero();
         assertThat(chats.chatsOf(owner)).as("closed groups leave the list").isEmpty();
         assertThat(chats.get("g1").orElseThrow().closedAt()).isEqualTo(50);
+        assertThatThrownBy(() -> chats.addMembers("g1", List.of(m3), 60, 10))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CHAT_NOT_FOUND));
     }
 
     @Test

@@ -19,9 +19,12 @@ final class Mailbox {
     }
 
     void post(Context context, Runnable task) {
-        Queue q = queues.computeIfAbsent(context, c -> new Queue());
+        // Each request (so each socket) has its own duplicated context on a shared event loop:
+        // one queue per event loop keeps the map small and the wake-ups per burst.
+        Context loop = ((io.vertx.core.internal.ContextInternal) context).unwrap();
+        Queue q = queues.computeIfAbsent(loop, c -> new Queue());
         q.tasks.add(task);
-        if (q.scheduled.compareAndSet(false, true)) context.runOnContext(v -> drain(q));
+        if (q.scheduled.compareAndSet(false, true)) loop.runOnContext(v -> drain(q));
     }
 
     private static void drain(Queue q) {
