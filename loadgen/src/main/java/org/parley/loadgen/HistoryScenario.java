@@ -23,22 +23,17 @@ import org.HdrHistogram.Recorder;
  * read back as random pages of --page-size with {@code before=}, open loop at --rate pages a
  * second. Each page is checked: the right count of messages, contiguous seqs, below {@code before}.
  */
-final class HistoryScenario implements Scenario {
-    private final Options o;
-    private final NodeUnderTest node;
-    private final Vertx vertx = Vertx.vertx();
+final class HistoryScenario extends Scenario {
     private String chatId;
     private String readerToken;
     private long lastSeq;
-    private Histogram lastHistogram;
 
     HistoryScenario(Options o, NodeUnderTest node) {
-        this.o = o;
-        this.node = node;
+        super(o, node);
     }
 
     @Override
-    public void setUp() throws Exception {
+    void setUp() throws Exception {
         Accounts accounts = new Accounts(node.uri());
         List<Accounts.User> users = accounts.signUp(2);
         chatId = accounts.openDirect(users.get(0), users.get(1));
@@ -80,7 +75,7 @@ final class HistoryScenario implements Scenario {
     }
 
     @Override
-    public Result run(double rate, int warmupS, int durationS) throws Exception {
+    Result run(double rate, int warmupS, int durationS) throws Exception {
         HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(node.uri().getHost())
                 .setDefaultPort(node.uri().getPort()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(64));
         Recorder latencies = new Recorder(3_600_000_000L, 3);
@@ -125,13 +120,5 @@ final class HistoryScenario implements Scenario {
                 node.rssMiB(), cpu);
     }
 
-    @Override
-    public Histogram lastHistogram() {
-        return lastHistogram;
-    }
 
-    @Override
-    public void close() {
-        vertx.close();
-    }
 }

@@ -20,26 +20,21 @@ import org.HdrHistogram.Recorder;
  * source addresses 127.0.0.2, 127.0.0.3, ... (25,000 each) so the count is not capped by one
  * address's ephemeral ports. Every socket must stay open: a close counts as an error.
  */
-final class IdleScenario implements Scenario {
+final class IdleScenario extends Scenario {
     private static final int PER_ADDRESS = 25_000;
     private static final int SOCKETS_PER_USER = 50;
 
-    private final Options o;
-    private final NodeUnderTest node;
-    private final Vertx vertx = Vertx.vertx();
     private final List<WebSocket> sockets = new ArrayList<>();
     private final LongAdder closed = new LongAdder();
     private final Recorder connectLatency = new Recorder(3_600_000_000L, 3);
-    private Histogram lastHistogram;
     private Double rssBefore;
 
     IdleScenario(Options o, NodeUnderTest node) {
-        this.o = o;
-        this.node = node;
+        super(o, node);
     }
 
     @Override
-    public void setUp() throws Exception {
+    void setUp() throws Exception {
         int users = Math.max(1, (o.clients() + SOCKETS_PER_USER - 1) / SOCKETS_PER_USER);
         System.err.printf("setting up %d users for %,d sockets ...%n", users, o.clients());
         List<Accounts.User> all = new Accounts(node.uri()).signUp(users);
@@ -79,7 +74,7 @@ final class IdleScenario implements Scenario {
     }
 
     @Override
-    public Result run(double rate, int warmupS, int durationS) throws Exception {
+    Result run(double rate, int warmupS, int durationS) throws Exception {
         int opened;
         synchronized (sockets) {
             opened = sockets.size();
@@ -99,13 +94,5 @@ final class IdleScenario implements Scenario {
                 h.getMaxValue() / 1000.0, lostSockets, 0, 0, 0, rss, cpu, opened - closed.sum(), perConnection);
     }
 
-    @Override
-    public Histogram lastHistogram() {
-        return lastHistogram;
-    }
 
-    @Override
-    public void close() {
-        vertx.close();
-    }
 }

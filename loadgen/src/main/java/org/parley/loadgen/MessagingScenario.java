@@ -23,7 +23,7 @@ import org.HdrHistogram.Recorder;
  * recipient, so a stalled node shows up in the figures instead of slowing the load down. Every
  * recipient checks it gets each seq once and in order; acks give the count of durable sends.
  */
-final class MessagingScenario implements Scenario {
+final class MessagingScenario extends Scenario {
     /** A chat and the sockets that send into it, in turn. */
     private record Channel(String chatId, List<Conn> senders, int recipients) {}
 
@@ -36,9 +36,6 @@ final class MessagingScenario implements Scenario {
 
     /** Recipients send delivered receipts (as the SDK does) unless -Dparley.bench.receipts=false. */
     private static final boolean RECEIPTS = !"false".equals(System.getProperty("parley.bench.receipts"));
-    private final Options o;
-    private final NodeUnderTest node;
-    private final Vertx vertx = Vertx.vertx();
     private final List<Conn> conns = new ArrayList<>();
     private final List<Channel> channels = new ArrayList<>();
     private final List<Map<String, Tracker>> trackers = new ArrayList<>();
@@ -53,12 +50,11 @@ final class MessagingScenario implements Scenario {
     private final LongAdder reordered = new LongAdder();
 
     MessagingScenario(Options o, NodeUnderTest node) {
-        this.o = o;
-        this.node = node;
+        super(o, node);
     }
 
     @Override
-    public void setUp() throws Exception {
+    void setUp() throws Exception {
         Accounts accounts = new Accounts(node.uri());
         int users = o.clients();
         System.err.printf("setting up %d users ...%n", users);
@@ -142,7 +138,7 @@ final class MessagingScenario implements Scenario {
 
     /** Offers {@code rate} messages a second for warm-up + duration seconds and returns the figures. */
     @Override
-    public Result run(double rate, int warmupS, int durationS) throws Exception {
+    Result run(double rate, int warmupS, int durationS) throws Exception {
         latencies.reset();
         ackedInWindow.reset();
         deliveredInWindow.reset();
@@ -190,19 +186,10 @@ final class MessagingScenario implements Scenario {
                 reordered.sum(), node.rssMiB(), cpu);
     }
 
-    private Histogram lastHistogram;
 
     private static double ms(long micros) {
         return micros / 1000.0;
     }
 
-    @Override
-    public Histogram lastHistogram() {
-        return lastHistogram;
-    }
 
-    @Override
-    public void close() {
-        vertx.close();
-    }
 }

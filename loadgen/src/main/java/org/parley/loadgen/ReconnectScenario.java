@@ -22,25 +22,20 @@ import org.HdrHistogram.Recorder;
  * cursor, and must receive exactly those messages, in order, before {@code synced}. Reports
  * the time until the last device was caught up (maxMs) and per-device sync times.
  */
-final class ReconnectScenario implements Scenario {
+final class ReconnectScenario extends Scenario {
     private static final int PER_ADDRESS = 25_000;
     private static final int FEEDERS = 50;
 
-    private final Options o;
-    private final NodeUnderTest node;
-    private final Vertx vertx = Vertx.vertx();
     private final List<Accounts.User> devices = new ArrayList<>();
     private final List<String> chats = new ArrayList<>();
     private final List<Accounts.User> feeders = new ArrayList<>();
-    private Histogram lastHistogram;
 
     ReconnectScenario(Options o, NodeUnderTest node) {
-        this.o = o;
-        this.node = node;
+        super(o, node);
     }
 
     @Override
-    public void setUp() throws Exception {
+    void setUp() throws Exception {
         Accounts accounts = new Accounts(node.uri());
         System.err.printf("setting up %,d users ...%n", o.clients() + FEEDERS);
         List<Accounts.User> all = accounts.signUp(o.clients() + FEEDERS);
@@ -117,7 +112,7 @@ final class ReconnectScenario implements Scenario {
     }
 
     @Override
-    public Result run(double rate, int warmupS, int durationS) throws Exception {
+    Result run(double rate, int warmupS, int durationS) throws Exception {
         int missed = 20;
         // Round one: every chat gets a first message, every device connects once and catches up.
         feed(1);
@@ -171,13 +166,5 @@ final class ReconnectScenario implements Scenario {
         client.close();
     }
 
-    @Override
-    public Histogram lastHistogram() {
-        return lastHistogram;
-    }
 
-    @Override
-    public void close() {
-        vertx.close();
-    }
 }

@@ -48,12 +48,6 @@ public final class Connections {
         });
     }
 
-    /** True while the device has a registered socket here (used after sign-out races). */
-    boolean holds(DeviceSocket socket) {
-        Set<DeviceSocket> set = byUser.get(socket.principal().userId());
-        return set != null && set.contains(socket);
-    }
-
     void frameSent() {
         framesOut.increment();
     }
