@@ -65,23 +65,25 @@ public final class SqlMessageStore implements MessageStore {
         Map<String, List<NewMessage>> byChat = new TreeMap<>();
         for (NewMessage m : batch) byChat.computeIfAbsent(m.chatId(), k -> new ArrayList<>()).add(m);
 
-        Map<Key, Message> existing = new HashMap<>();
-        for (var entry : byChat.entrySet()) findExisting(c, entry.getKey(), entry.getValue(), existing);
+        Map<Key, Message> existing = findExisting(c, batch);
 
+        // Which messages are new, per chat, in batch order; then one statement numbers them all.
         Map<Key, Appended> results = new HashMap<>();
-        List<Message> toInsert = new ArrayList<>();
+        Map<String, List<NewMessage>> fresh = new TreeMap<>();
         for (var entry : byChat.entrySet()) {
-            List<NewMessage> fresh = new ArrayList<>();
             for (NewMessage m : entry.getValue()) {
                 Key key = Key.of(m);
                 if (existing.containsKey(key) || results.containsKey(key)) continue;
                 results.put(key, null); // reserved: later copies in this batch are duplicates
-                fresh.add(m);
+                fresh.computeIfAbsent(entry.getKey(), k -> new ArrayList<>()).add(m);
             }
-            if (fresh.isEmpty()) continue;
-            long last = bumpHead(c, entry.getKey(), fresh.size(), fresh.get(fresh.size() - 1).sentAt());
-            long seq = last - fresh.size();
-            for (NewMessage m : fresh) {
+        }
+        Map<String, Long> heads = bumpHeads(c, fresh);
+        List<Message> toInsert = new ArrayList<>();
+        for (var entry : fresh.entrySet()) {
+            List<NewMessage> mine = entry.getValue();
+            long seq = heads.get(entry.getKey()) - mine.size();
+            for (NewMessage m : mine) {
                 Message stored = new Message(m.msgId(), m.chatId(), ++seq, m.senderId(), m.clientMsgId(), m.kind(), m.text(),
                         m.system(), m.replyTo(), m.sentAt(), null, null, null);
                 toInsert.add(stored);
@@ -98,36 +100,63 @@ public final class SqlMessageStore implements MessageStore {
             if (prior != null) {
                 out.add(new Appended(prior, true));
             } else {
-                Appended fresh = results.get(key);
-                out.add(seen.putIfAbsent(key, true) == null ? fresh : new Appended(fresh.message(), true));
+                Appended first = results.get(key);
+                out.add(seen.putIfAbsent(key, true) == null ? first : new Appended(first.message(), true));
             }
         }
         return out;
     }
 
-    private static void findExisting(Connection c, String chatId, List<NewMessage> batch, Map<Key, Message> into) throws SQLException {
-        List<String> ids = batch.stream().map(NewMessage::clientMsgId).distinct().toList();
-        for (int from = 0; from < ids.size(); from += IN_CHUNK) {
-            List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IN_CHUNK));
-            Object[] args = new Object[chunk.size() + 1];
-            args[0] = chatId;
-            for (int i = 0; i < chunk.size(); i++) args[i + 1] = chunk.get(i);
-            for (Message m : Sql.list(c, "SELECT " + COLUMNS + " FROM messages WHERE chat_id = ? AND client_msg_id IN ("
-                    + Sql.marks(chunk.size()) + ")", SqlMessageStore::message, args)) {
+    /** Messages of the batch that are stored already, found by (chat, clientMsgId) in a few statements. */
+    private static Map<Key, Message> findExisting(Connection c, List<NewMessage> batch) throws SQLException {
+        List<NewMessage> distinct = batch.stream().collect(java.util.stream.Collectors.toMap(m -> m.chatId() + '\u0000' + m.clientMsgId(),
+                m -> m, (a, b) -> a, java.util.LinkedHashMap::new)).values().stream().toList();
+        Map<Key, Message> into = new HashMap<>();
+        for (int from = 0; from < distinct.size(); from += IN_CHUNK) {
+            List<NewMessage> chunk = distinct.subList(from, Math.min(distinct.size(), from + IN_CHUNK));
+            Object[] args = new Object[chunk.size() * 2];
+            for (int i = 0; i < chunk.size(); i++) {
+                args[2 * i] = chunk.get(i).chatId();
+                args[2 * i + 1] = chunk.get(i).clientMsgId();
+            }
+            // A join with the keys (not a row-value IN, which SQLite answers with a table scan)
+            // looks each key up in messages_by_client_id, on SQLite and PostgreSQL alike.
+            String pairs = String.join(", ", java.util.Collections.nCopies(chunk.size(), "(?, ?)"));
+            String columns = "m." + COLUMNS.replace(", ", ", m.");
+            for (Message m : Sql.list(c, "WITH k (chat_id, client_msg_id) AS (VALUES " + pairs + ") SELECT " + columns
+                    + " FROM k JOIN messages m ON m.chat_id = k.chat_id AND m.client_msg_id = k.client_msg_id",
+                    SqlMessageStore::message, args)) {
                 into.put(new Key(m.chatId(), m.senderId(), m.clientMsgId()), m);
             }
         }
+        return into;
     }
 
-    /** Hands out {@code count} seqs: returns the new last seq of the chat. */
-    private static long bumpHead(Connection c, String chatId, int count, long at) throws SQLException {
-        try (PreparedStatement ps = Sql.prepare(c, "INSERT INTO chat_log (chat_id, last_seq, last_at) VALUES (?, ?, ?)"
-                + " ON CONFLICT (chat_id) DO UPDATE SET last_seq = chat_log.last_seq + excluded.last_seq, last_at = excluded.last_at"
-                + " RETURNING last_seq", chatId, count, at);
-                ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
+    /**
+     * Hands out seqs to every chat of the batch in one statement (chats in sorted order, so
+     * concurrent writers lock them in the same order): returns each chat's new last seq.
+     */
+    private static Map<String, Long> bumpHeads(Connection c, Map<String, List<NewMessage>> fresh) throws SQLException {
+        Map<String, Long> heads = new HashMap<>();
+        List<String> chats = List.copyOf(fresh.keySet());
+        for (int from = 0; from < chats.size(); from += IN_CHUNK) {
+            List<String> chunk = chats.subList(from, Math.min(chats.size(), from + IN_CHUNK));
+            Object[] args = new Object[chunk.size() * 3];
+            for (int i = 0; i < chunk.size(); i++) {
+                List<NewMessage> mine = fresh.get(chunk.get(i));
+                args[3 * i] = chunk.get(i);
+                args[3 * i + 1] = mine.size();
+                args[3 * i + 2] = mine.get(mine.size() - 1).sentAt();
+            }
+            String rows = String.join(", ", java.util.Collections.nCopies(chunk.size(), "(?, ?, ?)"));
+            try (PreparedStatement ps = Sql.prepare(c, "INSERT INTO chat_log (chat_id, last_seq, last_at) VALUES " + rows
+                    + " ON CONFLICT (chat_id) DO UPDATE SET last_seq = chat_log.last_seq + excluded.last_seq, last_at = excluded.last_at"
+                    + " RETURNING chat_id, last_seq", args);
+                    ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) heads.put(rs.getString(1), rs.getLong(2));
+            }
         }
+        return heads;
     }
 
     private static void insert(Connection c, List<Message> messages) throws SQLException {
