@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import org.parley.protocol.ApiException;
 import org.parley.protocol.ErrorCode;
 import org.parley.protocol.Model.Message;
@@ -114,22 +113,12 @@ public final class MessageService implements AutoCloseable {
     public Message postSystem(String chatId, String actorId, SystemEvent event, String text, List<String> memberIds) {
         String id = ids.next();
         NewMessage message = new NewMessage(chatId, id, actorId, "sys-" + id, Message.SYSTEM, text, event, null, clock.millis());
-        try {
-            return writer.submit(chatId, new Outgoing(message, memberIds, null)).join().message();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            throw e;
-        }
+        return GroupCommit.await(writer.submit(chatId, new Outgoing(message, memberIds, null))).message();
     }
 
     /** {@link #send} for callers on a virtual thread: waits for durability. */
     public Sent sendAndWait(Principal p, String chatId, SendMessageRequest request) {
-        try {
-            return send(p, chatId, request, null).join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            throw e;
-        }
+        return GroupCommit.await(send(p, chatId, request, null));
     }
 
     /**

@@ -7,7 +7,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import org.parley.protocol.Frames.Receipt;
 import org.parley.protocol.ApiException;
 import org.parley.protocol.ErrorCode;
@@ -92,12 +91,7 @@ public final class ReceiptService implements AutoCloseable {
      * and waits until it is durable. Never moves a cursor back.
      */
     public void mark(Principal p, String chatId, Kind kind, long upToSeq) {
-        try {
-            markAsync(p, chatId, kind, upToSeq).join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            throw e;
-        }
+        GroupCommit.await(markAsync(p, chatId, kind, upToSeq));
     }
 
     /** {@link #mark} without waiting: completes once the move is durable. Reads the store. */

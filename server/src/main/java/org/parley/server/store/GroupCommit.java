@@ -141,6 +141,19 @@ public final class GroupCommit<I, O> implements AutoCloseable {
         for (int i = 0; i < batch.size(); i++) batch.get(i).result().complete(outputs.get(i));
     }
 
+    /**
+     * Waits for a write (callers on virtual threads), rethrowing its failure as it was thrown
+     * (an ApiException keeps its code) rather than wrapped.
+     */
+    public static <T> T await(CompletableFuture<T> write) {
+        try {
+            return write.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw e;
+        }
+    }
+
     /** A submit that raced close() may have queued after the last poll: it must not wait forever. */
     private static <I, O> void failLeftovers(BlockingQueue<Pending<I, O>> queue) {
         for (Pending<I, O> p; (p = queue.poll()) != null; ) {

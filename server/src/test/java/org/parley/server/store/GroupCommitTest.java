@@ -16,6 +16,16 @@ import org.parley.protocol.ErrorCode;
 
 class GroupCommitTest {
 
+    /** Keeps the writer inside its first commit until released, so later writes queue up behind it. */
+    private static void holdFirstCommit(CountDownLatch started, CountDownLatch release) {
+        started.countDown();
+        try {
+            release.await();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
     void queuedWritesAreCommittedTogetherAndPublishedInOrder() throws Exception {
         CountDownLatch firstCommitStarted = new CountDownLatch(1);
@@ -23,12 +33,7 @@ class GroupCommitTest {
         List<Integer> batchSizes = Collections.synchronizedList(new ArrayList<>());
         List<Integer> published = Collections.synchronizedList(new ArrayList<>());
         try (var gc = new GroupCommit<Integer, Integer>("t", 1, 1000, 100, batch -> {
-            firstCommitStarted.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
+            holdFirstCommit(firstCommitStarted, release);
             batchSizes.add(batch.size());
             return batch.stream().map(i -> i * 10).toList();
         }, (in, out) -> published.addAll(out), (n, nanos) -> {})) {
@@ -61,12 +66,7 @@ class GroupCommitTest {
         CountDownLatch firstCommitStarted = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         try (var gc = new GroupCommit<Integer, Integer>("t", 1, 1000, 100, batch -> {
-            firstCommitStarted.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
+            holdFirstCommit(firstCommitStarted, release);
             if (batch.contains(13)) throw new StoreException("value 13 refused by the database", null);
             return batch;
         }, (in, out) -> {}, (n, nanos) -> {})) {
