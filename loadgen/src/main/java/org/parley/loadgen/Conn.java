@@ -12,19 +12,26 @@ import java.util.function.Consumer;
  * One device's socket, driven by Vert.x on its event loop: it syncs first (so it goes live
  * the way a real client does), then hands every frame to the scenario.
  */
-final class Conn {
+final class Conn implements Peer {
     final Accounts.User user;
     final int index;
     private WebSocket ws;
     private io.vertx.core.Context context;
+    private volatile String closedBy;
 
     Conn(Accounts.User user, int index) {
         this.user = user;
         this.index = index;
     }
 
+    @Override
+    public int index() {
+        return index;
+    }
+
     /** Connects and completes once the node answered the first sync with more=false. */
-    Future<Conn> open(WebSocketClient client, URI base, Consumer<String> onFrame) {
+    @Override
+    public Future<Conn> open(WebSocketClient client, URI base, Consumer<String> onFrame) {
         Promise<Conn> live = Promise.promise();
         WebSocketConnectOptions o = new WebSocketConnectOptions().setHost(base.getHost()).setPort(base.getPort()).setURI("/v1/ws")
                 .addHeader("Authorization", "Bearer " + user.token());
@@ -47,22 +54,32 @@ final class Conn {
                 onFrame.accept(text);
             });
             socket.exceptionHandler(e -> live.tryFail(e));
-            socket.closeHandler(v -> live.tryFail("closed before going live"));
+            socket.closeHandler(v -> {
+                closedBy = socket.closeStatusCode() + " " + socket.closeReason();
+                live.tryFail("closed before going live");
+            });
         });
         return live.future();
     }
 
     /** Writes a frame; call on this socket's event loop (see {@link #context()}). */
-    void send(String frame) {
+    @Override
+    public void send(String frame) {
         ws.writeTextMessage(frame);
     }
 
-    /** The event loop this socket lives on. */
-    io.vertx.core.Context context() {
+    @Override
+    public io.vertx.core.Context context() {
         return context;
     }
 
-    boolean isClosed() {
+    @Override
+    public String closedBy() {
+        return closedBy;
+    }
+
+    @Override
+    public boolean isClosed() {
         return ws == null || ws.isClosed();
     }
 

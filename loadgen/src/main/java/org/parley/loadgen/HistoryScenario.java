@@ -41,7 +41,7 @@ final class HistoryScenario extends Scenario {
         System.err.printf("writing %,d messages ...%n", o.messages());
         // One socket of the writer keeping 200 sends in flight (the node allows 256); a second
         // socket of the same user would be sent every message too.
-        var client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(10));
+        var client = webSocketClient(new WebSocketClientOptions().setMaxConnections(10));
         List<Accounts.User> writers = List.of(users.get(0));
         AtomicLong next = new AtomicLong();
         AtomicLong acked = new AtomicLong();
@@ -76,7 +76,7 @@ final class HistoryScenario extends Scenario {
 
     @Override
     Result run(double rate, int warmupS, int durationS) throws Exception {
-        HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(node.uri().getHost())
+        HttpClient http = httpClient(new HttpClientOptions().setDefaultHost(node.uri().getHost())
                 .setDefaultPort(node.uri().getPort()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(64));
         Recorder latencies = new Recorder(3_600_000_000L, 3);
         LongAdder okPages = new LongAdder();

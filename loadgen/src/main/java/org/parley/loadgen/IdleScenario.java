@@ -43,7 +43,7 @@ final class IdleScenario extends Scenario {
         rssBefore = node.rssMiB();
         List<WebSocketClient> clients = new ArrayList<>();
         for (int a = 0; a * PER_ADDRESS < o.clients(); a++) {
-            clients.add(vertx.createWebSocketClient(new WebSocketClientOptions().setLocalAddress("127.0.0." + (2 + a))
+            clients.add(webSocketClient(new WebSocketClientOptions().setLocalAddress("127.0.0." + (2 + a))
                     .setMaxConnections(PER_ADDRESS + 10).setConnectTimeout(30_000)));
         }
         System.err.printf("opening %,d sockets from %d source addresses ...%n", o.clients(), clients.size());

@@ -10,33 +10,48 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
  * direct: pairs of users, A sends to B in their 1:1 chat. group: groups of --group-size
- * members, all online, each message fanned out to every other member.
+ * members, all online, each message fanned out to every other member. The same run drives
+ * Parley or, for {@code ./bench compare}, ejabberd: the {@link Dialect} speaks the protocol.
  *
  * <p>Open loop: message k is due at start + k/rate whatever happened before; its latency is
  * measured from that due time (not from when it could be sent) to its arrival at each
- * recipient, so a stalled node shows up in the figures instead of slowing the load down. Every
- * recipient checks it gets each seq once and in order; acks give the count of durable sends.
+ * recipient, so a stalled server shows up in the figures instead of slowing the load down.
+ * Every recipient checks it gets each message once and in order; acks give the count of
+ * durable sends where the protocol has them.
  */
 final class MessagingScenario extends Scenario {
-    /** A chat and the sockets that send into it, in turn. */
-    private record Channel(String chatId, List<Conn> senders, int recipients) {}
+    /** A chat and the sockets that send into it, in turn; {@code sent} counts its messages over all runs. */
+    private static final class Channel {
+        final String address;
+        final List<Peer> senders;
+        final int recipients;
+        long sent;
+
+        Channel(String address, List<Peer> senders, int recipients) {
+            this.address = address;
+            this.senders = senders;
+            this.recipients = recipients;
+        }
+    }
 
     /** What one socket has seen of one chat (touched only on that socket's event loop). */
     private static final class Tracker {
-        long last;
+        long last = -1;
+        Map<String, Long> lastBySender;
         final BitSet seen = new BitSet();
         long lastReceiptNanos;
     }
 
-    /** Recipients send delivered receipts (as the SDK does) unless -Dparley.bench.receipts=false. */
-    private static final boolean RECEIPTS = !"false".equals(System.getProperty("parley.bench.receipts"));
-    private final List<Conn> conns = new ArrayList<>();
+    private final Dialect dialect;
+    private final boolean group;
+    private final List<Peer> peers = new ArrayList<>();
     private final List<Channel> channels = new ArrayList<>();
     private final List<Map<String, Tracker>> trackers = new ArrayList<>();
 
@@ -46,94 +61,125 @@ final class MessagingScenario extends Scenario {
     private final LongAdder ackedInWindow = new LongAdder();
     private final LongAdder deliveredInWindow = new LongAdder();
     private final LongAdder errors = new LongAdder();
+    private final AtomicReference<String> firstError = new AtomicReference<>();
     private final LongAdder duplicated = new LongAdder();
     private final LongAdder reordered = new LongAdder();
 
-    MessagingScenario(Options o, NodeUnderTest node) {
+    MessagingScenario(Options o, NodeUnderTest node, Dialect dialect) {
         super(o, node);
+        this.dialect = dialect;
+        this.group = o.scenario().equals("group");
     }
 
     @Override
     void setUp() throws Exception {
-        Accounts accounts = new Accounts(node.uri());
         int users = o.clients();
         System.err.printf("setting up %d users ...%n", users);
-        List<Accounts.User> all = accounts.signUp(users);
-        if (o.scenario().equals("direct")) {
+        dialect.signUp(users);
+        Map<Integer, List<String>> groupsOf = new HashMap<>();
+        List<List<Integer>> senderIndexes = new ArrayList<>();
+        List<String> addresses = new ArrayList<>();
+        if (!group) {
             for (int i = 0; i + 1 < users; i += 2) {
-                String chat = accounts.openDirect(all.get(i), all.get(i + 1));
-                channels.add(new Channel(chat, List.of(new Conn(all.get(i), i)), 1));
+                addresses.add(dialect.openDirect(i, i + 1));
+                senderIndexes.add(List.of(i));
             }
         } else {
             int size = o.groupSize();
             for (int g = 0; g + size <= users; g += size) {
-                List<Accounts.User> members = all.subList(g, g + size);
-                String chat = accounts.createGroup(members.get(0), members, "bench " + g / size);
-                List<Conn> senders = new ArrayList<>();
-                for (int i = 0; i < size; i++) senders.add(new Conn(members.get(i), g + i));
-                channels.add(new Channel(chat, senders, size - 1));
+                List<Integer> members = new ArrayList<>();
+                for (int i = g; i < g + size; i++) members.add(i);
+                String address = dialect.createGroup(members, "bench " + g / size);
+                for (int m : members) groupsOf.computeIfAbsent(m, k -> new ArrayList<>()).add(address);
+                addresses.add(address);
+                senderIndexes.add(members);
             }
         }
-        // One socket per user; the senders above are bound to them by index.
-        Conn[] byIndex = new Conn[users];
-        for (Channel c : channels) for (Conn s : c.senders()) byIndex[s.index] = s;
         for (int i = 0; i < users; i++) {
-            if (byIndex[i] == null) byIndex[i] = new Conn(all.get(i), i);
-            conns.add(byIndex[i]);
+            peers.add(dialect.peer(i, groupsOf.getOrDefault(i, List.of())));
             trackers.add(new HashMap<>());
         }
-        WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(users + 10)
+        for (int c = 0; c < addresses.size(); c++) {
+            List<Peer> senders = senderIndexes.get(c).stream().map(peers::get).toList();
+            channels.add(new Channel(addresses.get(c), senders, group ? o.groupSize() - 1 : 1));
+        }
+        WebSocketClient client = webSocketClient(new WebSocketClientOptions().setMaxConnections(users + 10)
                 .setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20));
         System.err.printf("connecting %d sockets ...%n", users);
-        List<Future<Conn>> opening = new ArrayList<>();
-        for (Conn c : conns) {
-            opening.add(c.open(client, node.uri(), frame -> onFrame(c, frame)));
-            if (opening.size() % 500 == 0) Future.all(opening).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        List<Future<?>> opening = new ArrayList<>();
+        for (Peer p : peers) {
+            opening.add(p.open(client, node.uri(), frame -> onFrame(p, frame)));
+            if (opening.size() % 500 == 0) awaitLive(opening, 60);
         }
-        Future.all(opening).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+        awaitLive(opening, 120);
     }
 
-    private void onFrame(Conn c, String frame) {
-        if (Frames.is(frame, "message")) {
-            onMessage(c, frame);
-        } else if (Frames.is(frame, "ack")) {
-            long due = dueOf(Frames.string(frame, "clientMsgId"));
-            if (due >= windowStart && due < windowEnd) ackedInWindow.increment();
-        } else if (Frames.is(frame, "error")) {
-            errors.increment();
+    private void awaitLive(List<Future<?>> opening, int seconds) throws Exception {
+        try {
+            Future.all(opening).toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            int stuck = 0;
+            Peer first = null;
+            for (int i = 0; i < opening.size(); i++) {
+                if (!opening.get(i).isComplete()) {
+                    stuck++;
+                    if (first == null) first = peers.get(i);
+                }
+            }
+            throw new IllegalStateException(stuck + " of " + opening.size() + " sockets did not go live within " + seconds + " s; the first: " + first);
         }
     }
 
-    private void onMessage(Conn c, String frame) {
+    private void onFrame(Peer p, String frame) {
+        Dialect.Incoming in = dialect.parse(p, frame);
+        switch (in.kind()) {
+            case MESSAGE -> onMessage(p, in);
+            case ACK -> {
+                if (in.due() >= windowStart && in.due() < windowEnd) ackedInWindow.increment();
+            }
+            case ERROR -> {
+                errors.increment();
+                if (firstError.compareAndSet(null, frame)) System.err.println("  first error: " + frame);
+            }
+            case OTHER -> {}
+        }
+    }
+
+    private void onMessage(Peer p, Dialect.Incoming in) {
         long now = System.nanoTime();
-        String chatId = Frames.string(frame, "chatId");
-        long seq = Frames.number(frame, "seq");
-        String text = Frames.string(frame, "text");
-        Tracker t = trackers.get(c.index).computeIfAbsent(chatId, k -> new Tracker());
-        if (t.seen.get((int) seq)) {
-            duplicated.increment();
-            return;
+        Tracker t = trackers.get(p.index()).computeIfAbsent(in.channel(), k -> new Tracker());
+        long order = in.order();
+        if (in.sender() == null) { // the chat's total order: each number once, rising
+            if (t.seen.get((int) order)) {
+                duplicated.increment();
+                return;
+            }
+            t.seen.set((int) order);
+            if (order < t.last) reordered.increment();
+            t.last = Math.max(t.last, order);
+        } else { // each sender's own count: once per sender, rising per sender
+            if (t.lastBySender == null) t.lastBySender = new HashMap<>();
+            long last = t.lastBySender.getOrDefault(in.sender(), -1L);
+            if (order <= last) {
+                if (order == last) duplicated.increment();
+                else reordered.increment();
+                return;
+            }
+            t.lastBySender.put(in.sender(), order);
+            t.last = Math.max(t.last, order);
         }
-        t.seen.set((int) seq);
-        if (seq < t.last) reordered.increment();
-        t.last = Math.max(t.last, seq);
+        if (!in.archived()) errors.increment();
         // Report delivery the way the SDK does: coalesced per chat, a few times a second.
-        if (RECEIPTS && now - t.lastReceiptNanos > 200_000_000L) {
+        if (o.receipts() && now - t.lastReceiptNanos > 200_000_000L) {
             t.lastReceiptNanos = now;
-            c.send("{\"type\":\"delivered\",\"chatId\":\"" + chatId + "\",\"upToSeq\":" + t.last + "}");
+            String receipt = dialect.deliveredFrame(in.channel(), t.last);
+            if (receipt != null) p.send(receipt);
         }
-        if (text == null || text.isEmpty() || !Character.isDigit(text.charAt(0))) return; // a system message
-        long due = Long.parseLong(text);
-        if (due >= windowStart && due < windowEnd) {
+        long due = in.due();
+        if (due >= windowStart && due < windowEnd) { // -1: a system message
             deliveredInWindow.increment();
             latencies.recordValue(Math.max(0, (now - due) / 1_000));
         }
-    }
-
-    private static long dueOf(String clientMsgId) {
-        if (clientMsgId == null) return -1;
-        int dash = clientMsgId.indexOf('-');
-        return Long.parseLong(clientMsgId.substring(dash + 1));
     }
 
     /** Offers {@code rate} messages a second for warm-up + duration seconds and returns the figures. */
@@ -143,23 +189,22 @@ final class MessagingScenario extends Scenario {
         ackedInWindow.reset();
         deliveredInWindow.reset();
         errors.reset();
+        firstError.set(null);
         duplicated.reset();
         reordered.reset();
         OpenLoop.Window window = OpenLoop.plan(warmupS, durationS);
         windowStart = window.start();
         windowEnd = window.end();
-        int[] turn = new int[channels.size()];
         long[] sent = {0};
         // The frames are handed to each event loop in one task per tick, not one per frame.
         Map<io.vertx.core.Context, List<Runnable>> tick = new HashMap<>();
         OpenLoop.run(rate, warmupS, window, node, new OpenLoop.Events() {
             @Override
             public void due(long k, long due, boolean measured) {
-                int ch = (int) (k % channels.size());
-                Channel channel = channels.get(ch);
-                Conn sender = channel.senders().get(turn[ch]++ % channel.senders().size());
-                String frame = "{\"type\":\"send\",\"chatId\":\"" + channel.chatId() + "\",\"clientMsgId\":\"b" + k + "-" + due
-                        + "\",\"text\":\"" + due + "\"}";
+                Channel channel = channels.get((int) (k % channels.size()));
+                long n = channel.sent++;
+                Peer sender = channel.senders.get((int) (n % channel.senders.size()));
+                String frame = dialect.sendFrame(channel.address, group, n, due);
                 tick.computeIfAbsent(sender.context(), c -> new ArrayList<>()).add(() -> sender.send(frame));
                 if (measured) sent[0]++;
             }
@@ -172,24 +217,29 @@ final class MessagingScenario extends Scenario {
         });
         Double cpu = node.cpuPercentSinceMark();
         // Let what is in flight arrive (bounded), then count.
-        long expected = sent[0] * channels.get(0).recipients();
+        boolean acks = dialect.acksSends(group);
+        int recipients = channels.get(0).recipients;
+        long expected = sent[0] * recipients;
         long drainUntil = System.nanoTime() + 15_000_000_000L;
-        while (System.nanoTime() < drainUntil && (deliveredInWindow.sum() < expected || ackedInWindow.sum() < sent[0])) Thread.sleep(50);
+        while (System.nanoTime() < drainUntil && (deliveredInWindow.sum() < expected || (acks && ackedInWindow.sum() < sent[0]))) {
+            Thread.sleep(50);
+        }
+        Map<String, Long> closed = peers.stream().filter(Peer::isClosed)
+                .collect(java.util.stream.Collectors.groupingBy(p -> String.valueOf(p.closedBy()), java.util.stream.Collectors.counting()));
+        if (!closed.isEmpty()) System.err.printf("  %d of %d sockets were closed (close code and reason: count): %s%n",
+                closed.values().stream().mapToLong(Long::longValue).sum(), peers.size(), closed);
         Histogram h = latencies.getIntervalHistogram();
         lastHistogram = h;
         long delivered = deliveredInWindow.sum();
-        long acked = ackedInWindow.sum();
-        long lost = Math.max(0, acked * channels.get(0).recipients() - delivered);
+        long acked = acks ? ackedInWindow.sum() : sent[0];
+        long lost = Math.max(0, acked * recipients - delivered);
         return new Result(o.scenario(), node.storeDescription(o), o.clients(), durationS, rate, acked, delivered,
                 delivered / (double) durationS, ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(99)),
                 ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), errors.sum() + (sent[0] - acked), lost, duplicated.sum(),
                 reordered.sum(), node.rssMiB(), cpu);
     }
 
-
     private static double ms(long micros) {
         return micros / 1000.0;
     }
-
-
 }

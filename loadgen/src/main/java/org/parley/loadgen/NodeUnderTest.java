@@ -13,24 +13,33 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The node being measured: started by bench as its own process (so its memory and CPU can
- * be read from /proc), or an already running one given with --target.
+ * The server being measured: a Parley node started by bench as its own process (so its memory
+ * and CPU can be read from /proc), an already running one given with --target, or an ejabberd
+ * started by {@link Ejabberd} for {@code ./bench compare}.
  */
 final class NodeUnderTest implements AutoCloseable {
     private final URI uri;
     private final Process process;
     private final Path dataDir;
+    /** The process whose CPU and memory are reported (ejabberd's Erlang VM runs below a shell). */
+    private final long statsPid;
+    private final String store;
+    private final AutoCloseable stop;
     private long cpuTicksAtMark;
     private long markNanos;
 
-    private NodeUnderTest(URI uri, Process process, Path dataDir) {
+    NodeUnderTest(URI uri, Process process, Path dataDir, long statsPid, String store, AutoCloseable stop) {
         this.uri = uri;
         this.process = process;
         this.dataDir = dataDir;
+        this.statsPid = statsPid;
+        this.store = store;
+        this.stop = stop;
     }
 
     static NodeUnderTest attach(String target) {
-        return new NodeUnderTest(URI.create(target.endsWith("/") ? target.substring(0, target.length() - 1) : target), null, null);
+        return new NodeUnderTest(URI.create(target.endsWith("/") ? target.substring(0, target.length() - 1) : target), null, null, -1,
+                "target", null);
     }
 
     static NodeUnderTest start(Options o) throws Exception {
@@ -58,8 +67,8 @@ final class NodeUnderTest implements AutoCloseable {
         pb.environment().keySet().removeIf(k -> k.startsWith("PARLEY_"));
         pb.environment().put("JAVA_TOOL_OPTIONS", "-Dlogback.configurationFile=" + writeQuietLogback(data));
         Process p = pb.start();
-        NodeUnderTest node = new NodeUnderTest(URI.create("http://127.0.0.1:" + port), p, data);
-        node.awaitHealthy();
+        NodeUnderTest node = new NodeUnderTest(URI.create("http://127.0.0.1:" + port), p, data, p.pid(), o.store(), null);
+        awaitHealthy(node.uri, p, "/health", data.resolve("node.log"));
         return node;
     }
 
@@ -79,28 +88,34 @@ final class NodeUnderTest implements AutoCloseable {
         return f.toString();
     }
 
-    private void awaitHealthy() throws Exception {
+    /** Waits until {@code path} answers (anything below 500) while {@code process} lives. */
+    static void awaitHealthy(URI uri, Process process, String path, Path log) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         long deadline = System.currentTimeMillis() + 60_000;
         while (System.currentTimeMillis() < deadline) {
-            if (process != null && !process.isAlive()) throw new IllegalStateException("node exited; see " + dataDir.resolve("node.log"));
+            if (process != null && !process.isAlive()) throw new IllegalStateException("server exited; see " + log);
             try {
-                var r = http.send(HttpRequest.newBuilder(uri.resolve("/health")).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) return;
+                var r = http.send(HttpRequest.newBuilder(uri.resolve(path)).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() < 500) return;
             } catch (IOException e) {
                 // not yet
             }
             Thread.sleep(100);
         }
-        throw new IllegalStateException("node not healthy after 60 s");
+        throw new IllegalStateException("server not healthy after 60 s; see " + log);
     }
 
     URI uri() {
         return uri;
     }
 
+    /** What the figures were measured on: sqlite, postgres, ejabberd/postgres or target. */
     String storeDescription(Options o) {
-        return process == null ? "target" : o.store();
+        return store;
+    }
+
+    Path dataDir() {
+        return dataDir;
     }
 
     /** Starts the CPU measurement window. */
@@ -111,16 +126,30 @@ final class NodeUnderTest implements AutoCloseable {
 
     /** CPU used since {@link #mark}, in percent of one core; null for a node we did not start. */
     Double cpuPercentSinceMark() {
-        if (process == null) return null;
+        if (statsPid < 0) return null;
         double seconds = (System.nanoTime() - markNanos) / 1e9;
         return (cpuTicks() - cpuTicksAtMark) / 100.0 / seconds * 100; // USER_HZ is 100 on Linux
     }
 
+    /** Saves the server's thread stacks (a Java node only), for a run that failed its checks. */
+    void saveThreadDump(Path file) {
+        if (statsPid < 0 || store.startsWith("ejabberd")) return;
+        try {
+            Files.createDirectories(file.getParent());
+            Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(statsPid), "Thread.print").redirectErrorStream(true)
+                    .redirectOutput(file.toFile()).start();
+            if (p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) System.err.println("  node threads saved to " + file);
+        } catch (IOException | InterruptedException e) {
+            System.err.println("  could not save the node's threads: " + e);
+        }
+    }
+
     /** Resident memory of the node in MiB; null when unknown. */
     Double rssMiB() {
-        if (process == null) return null;
+        if (statsPid < 0) return null;
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+            for (String line : Files.readAllLines(Path.of("/proc/" + statsPid + "/status"))) {
                 if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
             }
         } catch (IOException e) {
@@ -130,9 +159,9 @@ final class NodeUnderTest implements AutoCloseable {
     }
 
     private long cpuTicks() {
-        if (process == null) return 0;
+        if (statsPid < 0) return 0;
         try {
-            String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+            String stat = Files.readString(Path.of("/proc/" + statsPid + "/stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
         } catch (IOException | RuntimeException e) {
@@ -142,6 +171,7 @@ final class NodeUnderTest implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        if (stop != null) stop.close();
         if (process == null) return;
         process.destroy();
         if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly().waitFor();

@@ -19,15 +19,19 @@ record Options(
         double p99BoundMs,
         int groupSize,
         int messages,
-        int pageSize) {
+        int pageSize,
+        double stepFactor,
+        List<String> compared,
+        boolean receipts) {
 
-    static final List<String> SCENARIOS = List.of("direct", "group", "history", "idle", "reconnect");
+    static final List<String> SCENARIOS = List.of("direct", "group", "history", "idle", "reconnect", "compare");
 
     static final String USAGE = """
             usage: ./bench <scenario> [options]
-              scenarios: direct | group | history | idle | reconnect
+              scenarios: direct | group | history | idle | reconnect | compare
+              compare: direct and group with --find-max against ejabberd, then Parley, same rates and checks
               --target URL        drive a running node instead of starting one
-              --store KIND        sqlite (default) or postgres, for the node bench starts
+              --store KIND        sqlite (default; compare: postgres) or postgres, for the node bench starts
               --pg-url URL        PostgreSQL JDBC URL (default jdbc:postgresql://127.0.0.1:5432/test?user=postgres)
               --clients N         connected users (direct: pairs of them; group: groups of --group-size; idle: sockets)
               --rate R            offered load per second: messages (direct, group) or pages (history)
@@ -36,7 +40,10 @@ record Options(
               --json FILE         write the summary as JSON
               --out DIR           folder for histograms and charts (default bench-results/<scenario>-<time>)
               --find-max          raise the rate step by step until p99 passes --p99-bound; report the best that held
-              --p99-bound MS      p99 bound for --find-max (default 50)
+              --p99-bound MS      p99 bound for --find-max (default 50; group 100)
+              --step-factor F     --find-max multiplies the rate by F each step (default 1.25; compare 1.5)
+              --scenarios LIST    compare: which of direct,group to run (default both)
+              --receipts on|off   recipients send coalesced delivered receipts, as the SDK does (default on; compare: off on both sides)
               --group-size N      members per group (default 100)
               --messages N        history: messages in the store before reading (default 1000000)
               --page-size N       history: messages per page (default 50)
@@ -46,11 +53,14 @@ record Options(
         if (args.length == 0 || args[0].startsWith("-")) throw new IllegalArgumentException("give a scenario\n" + USAGE);
         String scenario = args[0];
         if (!SCENARIOS.contains(scenario)) throw new IllegalArgumentException("unknown scenario " + scenario + "\n" + USAGE);
-        String target = null, store = "sqlite", pgUrl = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+        String target = null, store = scenario.equals("compare") ? "postgres" : "sqlite", pgUrl = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
         Integer clients = null;
         Double rate = null;
         int duration = 20, warmup = 5, groupSize = 100, messages = 1_000_000, pageSize = 50;
-        double p99 = 50;
+        Double p99 = null;
+        double stepFactor = scenario.equals("compare") ? 1.5 : 1.25;
+        List<String> compared = List.of("direct", "group");
+        boolean receipts = !scenario.equals("compare");
         Path json = null, out = null;
         boolean findMax = false;
         for (int i = 1; i < args.length; i++) {
@@ -74,10 +84,28 @@ record Options(
                 case "--warmup" -> warmup = positive(a, v, 0, 600);
                 case "--json" -> json = Path.of(v);
                 case "--out" -> out = Path.of(v);
-                case "--p99-bound" -> p99 = positive(a, v, 1, 60_000);
+                case "--p99-bound" -> p99 = (double) positive(a, v, 1, 60_000);
                 case "--group-size" -> groupSize = positive(a, v, 2, 100_000);
                 case "--messages" -> messages = positive(a, v, 100, 100_000_000);
                 case "--page-size" -> pageSize = positive(a, v, 1, 200);
+                case "--step-factor" -> {
+                    try {
+                        stepFactor = Double.parseDouble(v);
+                    } catch (NumberFormatException e) {
+                        stepFactor = 0;
+                    }
+                    if (!(stepFactor >= 1.05 && stepFactor <= 4)) throw new IllegalArgumentException("--step-factor must be a number in 1.05..4, got " + v);
+                }
+                case "--receipts" -> {
+                    if (!v.equals("on") && !v.equals("off")) throw new IllegalArgumentException("--receipts is on or off, got " + v);
+                    receipts = v.equals("on");
+                }
+                case "--scenarios" -> {
+                    compared = List.of(v.split(","));
+                    if (compared.isEmpty() || !List.of("direct", "group").containsAll(compared)) {
+                        throw new IllegalArgumentException("--scenarios is a comma-separated list of direct and group, got " + v);
+                    }
+                }
                 default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
             }
         }
@@ -97,7 +125,8 @@ record Options(
         };
         if (out == null) out = Path.of("bench-results", scenario + "-" + java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-'));
         return new Options(scenario, target, store, pgUrl, clients == null ? defaultClients : clients, rate == null ? defaultRate : rate,
-                duration, warmup, json, out, findMax, p99, groupSize, messages, pageSize);
+                duration, warmup, json, out, findMax, p99 != null ? p99 : scenario.equals("group") ? 100 : 50, groupSize, messages, pageSize,
+                stepFactor, compared, receipts);
     }
 
     private static int positive(String name, String v, int min, int max) {

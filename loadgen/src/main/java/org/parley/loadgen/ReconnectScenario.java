@@ -48,7 +48,7 @@ final class ReconnectScenario extends Scenario {
     private Result connectAll(boolean measure, int missed) throws Exception {
         List<WebSocketClient> clients = new ArrayList<>();
         for (int a = 0; a * PER_ADDRESS < devices.size(); a++) {
-            clients.add(vertx.createWebSocketClient(new WebSocketClientOptions().setLocalAddress("127.0.0." + (2 + a))
+            clients.add(webSocketClient(new WebSocketClientOptions().setLocalAddress("127.0.0." + (2 + a))
                     .setMaxConnections(PER_ADDRESS + 10).setConnectTimeout(60_000).setMaxMessageSize(1 << 20)));
         }
         Recorder syncTimes = new Recorder(3_600_000_000L, 3);
@@ -127,7 +127,7 @@ final class ReconnectScenario extends Scenario {
 
     /** Each feeder writes {@code count} messages into each of its chats over one socket, 200 in flight. */
     private void feed(int count) throws Exception {
-        var client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(FEEDERS + 10));
+        var client = webSocketClient(new WebSocketClientOptions().setMaxConnections(FEEDERS + 10));
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (int f = 0; f < FEEDERS; f++) {
             List<String> mine = new ArrayList<>();

@@ -1,6 +1,13 @@
 package org.parley.loadgen;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import java.util.ArrayList;
+import java.util.List;
 import org.HdrHistogram.Histogram;
 
 /** A benchmark scenario: set up once, then one measured run per offered rate. */
@@ -10,6 +17,11 @@ abstract class Scenario implements AutoCloseable {
     protected final Vertx vertx = Vertx.vertx();
     /** Latencies (µs) of the last run, for the charts. */
     protected Histogram lastHistogram;
+    /**
+     * Every client made for the scenario, held until it ends: Vert.x 5 closes a client it finds
+     * unreachable, and all its sockets with it (close code 1000), at the next garbage collection.
+     */
+    private final List<Object> clients = new ArrayList<>();
 
     Scenario(Options o, NodeUnderTest node) {
         this.o = o;
@@ -19,6 +31,18 @@ abstract class Scenario implements AutoCloseable {
     abstract void setUp() throws Exception;
 
     abstract Result run(double rate, int warmupS, int durationS) throws Exception;
+
+    protected WebSocketClient webSocketClient(WebSocketClientOptions options) {
+        WebSocketClient client = vertx.createWebSocketClient(options);
+        clients.add(client);
+        return client;
+    }
+
+    protected HttpClient httpClient(HttpClientOptions options, PoolOptions pool) {
+        HttpClient client = vertx.createHttpClient(options, pool);
+        clients.add(client);
+        return client;
+    }
 
     Histogram lastHistogram() {
         return lastHistogram;
