@@ -14,7 +14,8 @@ import org.HdrHistogram.Histogram;
 abstract class Scenario implements AutoCloseable {
     protected final Options o;
     protected final NodeUnderTest node;
-    protected final Vertx vertx = Vertx.vertx();
+    /** epoll where it loads, like the node: the driver shares the machine, so its CPU is the node's loss. */
+    protected final Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
     /** Latencies (µs) of the last run, for the charts. */
     protected Histogram lastHistogram;
     /**

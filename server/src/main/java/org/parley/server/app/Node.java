@@ -117,6 +117,11 @@ public final class Node implements AutoCloseable {
                     config.wsMaxFrameBytes(), config.wsSyncBatch(), config.wsOutboundQueueBytes(), config.wsPingIntervalSeconds());
 
             this.vertx = Vertx.vertx(tuning.apply(new VertxOptions().setPreferNativeTransport(true)));
+            if (vertx.isNativeTransportEnabled()) {
+                log.info("network transport: native (epoll)");
+            } else {
+                log.info("network transport: Java NIO ({})", String.valueOf(vertx.unavailableNativeTransportCause()));
+            }
             HttpServerOptions options = new HttpServerOptions()
                     .setHost(config.host())
                     .setMaxWebSocketFrameSize(config.wsMaxFrameBytes() * 4)
