@@ -60,7 +60,8 @@ final class TestNode implements AutoCloseable {
             return switch (store) {
                 case SQLITE -> Map.of("store", "sqlite", "data.dir", Files.createTempDirectory("parley-it").toString());
                 case POSTGRES -> Map.of("store", "postgres", "pg.url", PG_URL,
-                        "pg.schema", "t_it_" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1));
+                        "pg.schema", "t_it_" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1),
+                        "data.dir", Files.createTempDirectory("parley-it").toString()); // media live in the data folder
             };
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
@@ -83,6 +84,11 @@ final class TestNode implements AutoCloseable {
 
     URI uri() {
         return URI.create("http://127.0.0.1:" + node.port());
+    }
+
+    /** The node's data folder (its media live under media/). */
+    Path dataDir() {
+        return dataDir;
     }
 
     int port() {

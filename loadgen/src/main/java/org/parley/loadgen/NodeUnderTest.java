@@ -59,9 +59,8 @@ final class NodeUnderTest implements AutoCloseable {
         if (o.store().equals("postgres")) {
             String schema = "bench_" + Long.toHexString(System.nanoTime());
             cmd.addAll(List.of("--store", "postgres", "--pg-url", o.pgUrl(), "--pg-schema", schema));
-        } else {
-            cmd.addAll(List.of("--data-dir", data.toString()));
         }
+        cmd.addAll(List.of("--data-dir", data.toString())); // the store with SQLite; media either way
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolve("node.log").toFile()));
         pb.environment().keySet().removeIf(k -> k.startsWith("PARLEY_"));

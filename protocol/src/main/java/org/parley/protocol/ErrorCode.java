@@ -30,6 +30,12 @@ public enum ErrorCode {
     GROUP_FULL(409, "The group would have more members than allowed; nothing was changed."),
     NOT_ADMIN(403, "Only the group's admins may do this."),
     INVITE_NOT_FOUND(404, "The invite code is wrong, revoked or expired."),
+    MEDIA_TYPE_REJECTED(415, "The uploaded bytes are not of the declared kind, or of a kind the node does not accept (programs, scripts)."),
+    MEDIA_TOO_LARGE(413, "The upload is larger than the limit for its kind; nothing was kept."),
+    MEDIA_NOT_FOUND(404, "No such media, or you are not allowed to see it."),
+    RANGE_NOT_SATISFIABLE(416, "The Range header asks for bytes outside the media."),
+    URL_EXPIRED(403, "The signed media URL has expired; ask GET /v1/media/{mediaId} for a new one."),
+    URL_INVALID(403, "The signed media URL was altered or is not for this media."),
     STORE_UNAVAILABLE(503, "The store does not answer; retry later."),
     SHUTTING_DOWN(503, "The node is shutting down; retry on another node or later."),
     INTERNAL(500, "An unexpected error; it has been logged with the request id.");

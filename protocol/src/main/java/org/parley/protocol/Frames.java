@@ -23,14 +23,19 @@ public final class Frames {
     }
 
     @JsonTypeName("send")
-    public record Send(String id, String chatId, String clientMsgId, String text, String replyTo) implements ClientFrame {
+    public record Send(String id, String chatId, String clientMsgId, String text, String replyTo, String mediaId, String caption)
+            implements ClientFrame {
         public Send {
             Validate.id("chatId", chatId);
-            new Requests.SendMessageRequest(clientMsgId, text, replyTo);
+            new Requests.SendMessageRequest(clientMsgId, text, replyTo, mediaId, caption);
+        }
+
+        public Send(String id, String chatId, String clientMsgId, String text, String replyTo) {
+            this(id, chatId, clientMsgId, text, replyTo, null, null);
         }
 
         public Requests.SendMessageRequest request() {
-            return new Requests.SendMessageRequest(clientMsgId, text, replyTo);
+            return new Requests.SendMessageRequest(clientMsgId, text, replyTo, mediaId, caption);
         }
     }
 

@@ -40,13 +40,15 @@ public final class Model {
             long sentAt,
             Status status,
             Long deliveredAt,
-            Long readAt) implements Frames.ServerFrame {
+            Long readAt,
+            Media media) implements Frames.ServerFrame {
 
         public static final String TEXT = "text";
         public static final String SYSTEM = "system";
 
         public Message withStatus(Status status, Long deliveredAt, Long readAt) {
-            return new Message(msgId, chatId, seq, senderId, clientMsgId, kind, text, system, replyTo, sentAt, status, deliveredAt, readAt);
+            return new Message(msgId, chatId, seq, senderId, clientMsgId, kind, text, system, replyTo, sentAt, status, deliveredAt, readAt,
+                    media);
         }
 
         public boolean bySystem() {
@@ -77,6 +79,14 @@ public final class Model {
     public record MessagePage(List<Message> messages, boolean hasMore) {}
 
     public record SendResult(String msgId, long seq, long sentAt) {}
+
+    /**
+     * An uploaded photo, video, voice note or file. {@code kind} is image, video, voice or file;
+     * {@code contentType} is what the node found in the bytes; {@code sha256} is hex.
+     * {@code width}/{@code height} (images) and {@code durationMs} are null when unknown.
+     */
+    public record Media(String mediaId, String kind, String contentType, long size, String sha256, String fileName,
+            Integer width, Integer height, Long durationMs, long createdAt) {}
 
     /**
      * A chat as one member sees it. Group fields ({@code description}, {@code role},

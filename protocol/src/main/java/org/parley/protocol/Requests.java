@@ -105,11 +105,31 @@ public final class Requests {
         }
     }
 
-    public record SendMessageRequest(String clientMsgId, String text, String replyTo) {
+    /**
+     * A message: {@code text}, or a media item ({@code mediaId}, uploaded first) with an
+     * optional {@code caption}.
+     */
+    public record SendMessageRequest(String clientMsgId, String text, String replyTo, String mediaId, String caption) {
         public SendMessageRequest {
             Validate.id("clientMsgId", clientMsgId);
-            Validate.messageText(text);
+            if (mediaId == null) {
+                if (caption != null) throw ApiException.invalid("caption goes with mediaId; a text message has text");
+                Validate.messageText(text);
+            } else {
+                Validate.id("mediaId", mediaId);
+                if (text != null) throw ApiException.invalid("a media message has a caption, not text");
+                if (caption != null) Validate.messageText(caption);
+            }
             if (replyTo != null) Validate.id("replyTo", replyTo);
+        }
+
+        public SendMessageRequest(String clientMsgId, String text, String replyTo) {
+            this(clientMsgId, text, replyTo, null, null);
+        }
+
+        /** What the message shows as its text: the text, or the media's caption (may be null). */
+        public String body() {
+            return mediaId == null ? text : caption;
         }
     }
 

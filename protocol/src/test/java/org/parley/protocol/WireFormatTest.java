@@ -36,9 +36,12 @@ class WireFormatTest {
 
     @Test
     void serverFramesCarryTheirType() throws Exception {
-        var m = new Model.Message("m", "c", 1, "u", "cid", "text", "hi", null, null, 10, null, null, null);
-        assertThat(write(m)).startsWith("{\"type\":\"message\",").doesNotContain("status");
+        var m = new Model.Message("m", "c", 1, "u", "cid", "text", "hi", null, null, 10, null, null, null, null);
+        assertThat(write(m)).startsWith("{\"type\":\"message\",").doesNotContain("status").doesNotContain("media");
         assertThat(read(write(m), Frames.ServerFrame.class)).isEqualTo(m);
+        var photo = new Model.Media("md", "image", "image/jpeg", 1234, "ab".repeat(32), "a.jpg", 640, 480, null, 9);
+        var withPhoto = new Model.Message("m2", "c", 2, "u", "cid2", "image", null, null, null, 11, null, null, null, photo);
+        assertThat(read(write(withPhoto), Frames.ServerFrame.class)).isEqualTo(withPhoto);
         var receipt = new Frames.Receipt("c", "u", "read", 3, 9);
         assertThat(read(write(receipt), Frames.ServerFrame.class)).isEqualTo(receipt);
     }
@@ -77,6 +80,10 @@ class WireFormatTest {
         assertThatThrownBy(() -> new Requests.SendMessageRequest("c", "bad \uD800 half", null))
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_UTF8));
         assertThatThrownBy(() -> new Requests.SendMessageRequest("c", "", null)).isInstanceOf(ApiException.class);
+        assertThatThrownBy(() -> new Requests.SendMessageRequest("c", "text and", null, "media1", null)).hasMessageContaining("caption");
+        assertThatThrownBy(() -> new Requests.SendMessageRequest("c", "t", null, null, "a caption")).hasMessageContaining("mediaId");
+        assertThat(new Requests.SendMessageRequest("c", null, null, "media1", null).body()).isNull();
+        assertThat(new Requests.SendMessageRequest("c", null, null, "media1", "sunset").body()).isEqualTo("sunset");
         assertThatThrownBy(() -> new Requests.SendMessageRequest("has space", "x", null)).isInstanceOf(ApiException.class);
     }
 

@@ -118,7 +118,7 @@ public final class ParleyCli implements Runnable {
         @Override
         public Integer call() throws IOException {
             for (Model.Chat c : rest(load()).chats().chats()) {
-                String last = c.lastMessage() == null ? "" : c.lastMessage().text();
+                String last = c.lastMessage() == null ? "" : shown(c.lastMessage());
                 out().printf("%s  %-24s unread=%-4d %s%n", c.chatId(), c.title(), c.unread(), last.replace('\n', ' '));
             }
             return 0;
@@ -220,7 +220,15 @@ public final class ParleyCli implements Runnable {
     }
 
     static void print(PrintWriter out, Model.Message m) {
-        out.printf("[%s] #%d %s %s: %s%n", m.chatId(), m.seq(), Instant.ofEpochMilli(m.sentAt()), m.senderId(), m.text());
+        out.printf("[%s] #%d %s %s: %s%n", m.chatId(), m.seq(), Instant.ofEpochMilli(m.sentAt()), m.senderId(), shown(m));
+    }
+
+    /** The text, or for a photo, video, voice note or file its kind and name, then its caption. */
+    static String shown(Model.Message m) {
+        if (m.media() == null) return m.text();
+        Model.Media media = m.media();
+        String what = "[" + m.kind() + (media.fileName() == null ? "" : " " + media.fileName()) + "]";
+        return m.text() == null ? what : what + " " + m.text();
     }
 
     /** Runs one command with the given output streams; returns the exit code. */

@@ -47,6 +47,13 @@ public record Config(
         int writerShards,
         int writerMaxBatch,
         int writerLingerMicros,
+        Path mediaDir,
+        int mediaMaxImageBytes,
+        int mediaMaxVideoBytes,
+        int mediaMaxVoiceBytes,
+        int mediaMaxFileBytes,
+        int mediaUrlTtlSeconds,
+        String mediaUrlSecret,
         int shutdownGraceSeconds) {
 
     /** A configuration problem, named by key; start-up stops with this message. */
@@ -86,6 +93,13 @@ public record Config(
             new Key("writer.shards", "", "writer threads (default 1 with sqlite, 4 with postgres)"),
             new Key("writer.maxBatch", "512", "most writes committed in one transaction"),
             new Key("writer.lingerMicros", "0", "how long a writer waits for more writes before committing a short batch (0 = commit at once)"),
+            new Key("media.dir", "", "folder of uploaded media and uploads in progress (default: <data.dir>/media)"),
+            new Key("media.maxImageBytes", "16777216", "largest photo upload (16 MiB)"),
+            new Key("media.maxVideoBytes", "104857600", "largest video upload (100 MiB)"),
+            new Key("media.maxVoiceBytes", "16777216", "largest voice-note upload (16 MiB)"),
+            new Key("media.maxFileBytes", "104857600", "largest file upload (100 MiB)"),
+            new Key("media.urlTtlSeconds", "300", "how long a signed download URL is valid"),
+            new Key("media.urlSecret", "", "key signing download URLs, at least 32 characters; the same on every node (default: generated into media.dir/url.key)"),
             new Key("shutdown.graceSeconds", "10", "time to finish in-flight work on SIGTERM"));
 
     public static List<String> keyNames() {
@@ -181,6 +195,13 @@ public record Config(
                 v.containsKey("writer.shards") ? integer(v, "writer.shards", 1, 64) : embedded ? 1 : 4,
                 integer(v, "writer.maxBatch", 1, 10_000),
                 integer(v, "writer.lingerMicros", 0, 100_000),
+                v.containsKey("media.dir") && !v.get("media.dir").isBlank() ? Path.of(text(v, "media.dir")) : Path.of(text(v, "data.dir"), "media"),
+                integer(v, "media.maxImageBytes", 1, Integer.MAX_VALUE),
+                integer(v, "media.maxVideoBytes", 1, Integer.MAX_VALUE),
+                integer(v, "media.maxVoiceBytes", 1, Integer.MAX_VALUE),
+                integer(v, "media.maxFileBytes", 1, Integer.MAX_VALUE),
+                integer(v, "media.urlTtlSeconds", 10, 7 * 86_400),
+                secret(v, "media.urlSecret"),
                 integer(v, "shutdown.graceSeconds", 0, 600));
     }
 
@@ -188,6 +209,12 @@ public record Config(
         String s = v.get(key);
         if (s == null || s.isBlank()) throw new Invalid("config key '" + key + "' must not be empty");
         return s.trim();
+    }
+
+    private static String secret(Map<String, String> v, String key) {
+        String s = optional(v, key);
+        if (s != null && s.length() < 32) throw new Invalid("config key '" + key + "' must be at least 32 characters");
+        return s;
     }
 
     private static String optional(Map<String, String> v, String key) {

@@ -46,7 +46,12 @@ import org.parley.server.store.Database;
 import org.parley.server.store.GroupCommit;
 import org.parley.server.store.PostgresDatabase;
 import org.parley.server.store.SqliteDatabase;
+import org.parley.server.media.FsBlobs;
+import org.parley.server.media.MediaService;
+import org.parley.server.media.SqlMediaStore;
+import org.parley.server.media.UrlSigner;
 import org.parley.server.transport.http.HttpApi;
+import org.parley.server.transport.http.MediaHttp;
 import org.parley.server.transport.ws.Connections;
 import org.parley.server.transport.ws.WsEndpoint;
 import org.slf4j.Logger;
@@ -88,6 +93,7 @@ public final class Node implements AutoCloseable {
             var chatStore = new SqlChatStore(db);
             var messageStore = new SqlMessageStore(db);
             var cursorStore = new SqlCursorStore(db);
+            var mediaStore = new SqlMediaStore(db);
             var limiter = new RateLimiter();
             var auth = new AuthService(new AuthService.Settings(config.devCodes(), Duration.ofSeconds(config.codeTtlSeconds()),
                     config.codeMaxAttempts(),
@@ -100,7 +106,7 @@ public final class Node implements AutoCloseable {
             var chats = new ChatService(chatStore, accounts, messageStore, cursorStore, ids, clock);
             this.receipts = new ReceiptService(cursorStore, chats, messageStore, bus, clock, config.writerShards(), config.writerMaxBatch(),
                     config.writerLingerMicros(), observer(metrics, "cursors", null));
-            this.messages = new MessageService(messageStore, chats, chatStore, receipts, bus, ids, clock, config.writerShards(),
+            this.messages = new MessageService(messageStore, chats, chatStore, receipts, mediaStore, bus, ids, clock, config.writerShards(),
                     config.writerMaxBatch(), config.writerLingerMicros(), observer(metrics, "messages",
                             Counter.builder("parley.messages.in").description("sends committed by the writer, repeated clientMsgIds included").register(metrics)));
             var groups = new GroupService(chatStore, chats, accounts, messages, receipts, bus, ids, clock, config.groupsMaxMembers());
@@ -113,6 +119,17 @@ public final class Node implements AutoCloseable {
             });
 
             var api = new HttpApi(auth, accountService, chats, groups, messages, receipts, bus, blocking, shuttingDown::get, config.httpMaxBodyBytes());
+            MediaService media;
+            try {
+                media = new MediaService(mediaStore, new FsBlobs(config.mediaDir().resolve("blobs")),
+                        new UrlSigner(MediaService.urlKey(config.mediaDir(), config.mediaUrlSecret())),
+                        new MediaService.Limits(config.mediaMaxImageBytes(), config.mediaMaxVideoBytes(), config.mediaMaxVoiceBytes(),
+                                config.mediaMaxFileBytes()),
+                        config.mediaDir().resolve("uploads"), config.mediaUrlTtlSeconds(), ids, clock);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("cannot use media.dir " + config.mediaDir() + ": " + e.getMessage(), e);
+            }
+            var mediaHttp = new MediaHttp(auth, media, blocking, shuttingDown::get);
             var ws = new WsEndpoint(auth, devices, messages, receipts, connections, blocking, shuttingDown::get, clock,
                     config.wsMaxFrameBytes(), config.wsSyncBatch(), config.wsOutboundQueueBytes(), config.wsPingIntervalSeconds());
 
@@ -148,6 +165,7 @@ public final class Node implements AutoCloseable {
                 });
                 router.get("/metrics").handler(ctx -> ctx.response()
                         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
+                mediaHttp.install(router); // before the JSON body handler: these stream
                 api.install(router);
                 return router;
             };

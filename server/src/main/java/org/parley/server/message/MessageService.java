@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.parley.protocol.ApiException;
 import org.parley.protocol.ErrorCode;
+import org.parley.protocol.Model.Media;
 import org.parley.protocol.Model.Message;
 import org.parley.protocol.Model.MessagePage;
 import org.parley.protocol.Model.SystemEvent;
@@ -21,6 +22,7 @@ import org.parley.server.delivery.Event;
 import org.parley.server.message.MessageStore.Appended;
 import org.parley.server.message.MessageStore.NewMessage;
 import org.parley.server.receipt.ReceiptService;
+import org.parley.server.media.MediaStore;
 import org.parley.server.store.GroupCommit;
 
 /**
@@ -46,10 +48,12 @@ public final class MessageService implements AutoCloseable {
     private final Ids ids;
     private final Clock clock;
     private final GroupCommit<Outgoing, Appended> writer;
+    private final MediaStore media;
 
-    public MessageService(MessageStore store, ChatService chats, ChatStore chatStore, ReceiptService receipts, Bus bus, Ids ids,
-            Clock clock, int writerShards, int maxBatch, int lingerMicros, GroupCommit.Observer observer) {
+    public MessageService(MessageStore store, ChatService chats, ChatStore chatStore, ReceiptService receipts, MediaStore media, Bus bus,
+            Ids ids, Clock clock, int writerShards, int maxBatch, int lingerMicros, GroupCommit.Observer observer) {
         this.store = store;
+        this.media = media;
         this.chats = chats;
         this.chatStore = chatStore;
         this.receipts = receipts;
@@ -100,8 +104,13 @@ public final class MessageService implements AutoCloseable {
         if (request.replyTo() != null && store.byId(chatId, request.replyTo()).isEmpty()) {
             throw new ApiException(ErrorCode.REPLY_NOT_FOUND, "replyTo is not a message of this chat");
         }
-        NewMessage message = new NewMessage(chatId, ids.next(), p.userId(), request.clientMsgId(), Message.TEXT, request.text(),
-                null, request.replyTo(), clock.millis());
+        Media attached = null;
+        if (request.mediaId() != null) { // one's own upload; anything else is as good as missing
+            attached = media.find(request.mediaId()).filter(s -> s.ownerId().equals(p.userId())).map(MediaStore.Stored::media)
+                    .orElseThrow(() -> new ApiException(ErrorCode.MEDIA_NOT_FOUND, "mediaId is not one of your uploads"));
+        }
+        NewMessage message = new NewMessage(chatId, ids.next(), p.userId(), request.clientMsgId(),
+                attached == null ? Message.TEXT : attached.kind(), request.body(), null, request.replyTo(), clock.millis(), attached);
         return writer.submit(chatId, new Outgoing(message, m.memberIds(), originSocketId))
                 .thenApply(a -> new Sent(a.message(), a.duplicate()));
     }
@@ -112,7 +121,7 @@ public final class MessageService implements AutoCloseable {
      */
     public Message postSystem(String chatId, String actorId, SystemEvent event, String text, List<String> memberIds) {
         String id = ids.next();
-        NewMessage message = new NewMessage(chatId, id, actorId, "sys-" + id, Message.SYSTEM, text, event, null, clock.millis());
+        NewMessage message = new NewMessage(chatId, id, actorId, "sys-" + id, Message.SYSTEM, text, event, null, clock.millis(), null);
         return GroupCommit.await(writer.submit(chatId, new Outgoing(message, memberIds, null))).message();
     }
 
@@ -168,7 +177,8 @@ public final class MessageService implements AutoCloseable {
             for (Message msg : missed) {
                 if (bytes >= maxBytes) return new SyncBatch(out, true); // the first message always fits
                 out.add(msg);
-                bytes += msg.text().length() + 200; // text plus the frame's other fields, roughly
+                // text (or caption) plus the frame's other fields, roughly; a media description is about as much again
+                bytes += (msg.text() == null ? 0 : msg.text().length()) + (msg.media() == null ? 200 : 500);
             }
             if (!missed.isEmpty() && missed.get(missed.size() - 1).seq() < head.seq()) return new SyncBatch(out, true);
         }

@@ -19,7 +19,9 @@ import org.parley.server.store.Sql;
 import org.parley.server.store.StoreException;
 
 public final class SqlMessageStore implements MessageStore {
-    private static final String COLUMNS = "chat_id, seq, msg_id, sender_id, client_msg_id, body, reply_to, sent_at, kind, meta";
+    private static final String COLUMNS = "chat_id, seq, msg_id, sender_id, client_msg_id, body, reply_to, sent_at, kind, meta, media_id, media";
+    /** The same columns of messages aliased {@code m}. */
+    private static final String M_COLUMNS = "m." + COLUMNS.replace(", ", ", m.");
     private static final int IN_CHUNK = 400;
     private final Database db;
 
@@ -29,15 +31,20 @@ public final class SqlMessageStore implements MessageStore {
 
     static Message message(ResultSet rs) throws SQLException {
         String meta = rs.getString("meta");
+        String mediaJson = rs.getString("media");
         SystemEvent system;
+        org.parley.protocol.Model.Media media;
         try {
             system = meta == null ? null : WireJson.mapper().readValue(meta, SystemEvent.class);
+            media = mediaJson == null ? null : WireJson.mapper().readValue(mediaJson, org.parley.protocol.Model.Media.class);
         } catch (java.io.IOException e) {
-            throw new SQLException("unreadable system event in message " + rs.getString("msg_id"), e);
+            throw new SQLException("unreadable system event or media in message " + rs.getString("msg_id"), e);
         }
+        String body = rs.getString("body");
+        if (media != null && body.isEmpty()) body = null; // a media message without a caption
         return new Message(rs.getString("msg_id"), rs.getString("chat_id"), rs.getLong("seq"), rs.getString("sender_id"),
-                rs.getString("client_msg_id"), rs.getString("kind"), rs.getString("body"), system, rs.getString("reply_to"),
-                rs.getLong("sent_at"), null, null, null);
+                rs.getString("client_msg_id"), rs.getString("kind"), body, system, rs.getString("reply_to"),
+                rs.getLong("sent_at"), null, null, null, media);
     }
 
     private record Key(String chatId, String senderId, String clientMsgId) {
@@ -85,7 +92,7 @@ public final class SqlMessageStore implements MessageStore {
             long seq = heads.get(entry.getKey()) - mine.size();
             for (NewMessage m : mine) {
                 Message stored = new Message(m.msgId(), m.chatId(), ++seq, m.senderId(), m.clientMsgId(), m.kind(), m.text(),
-                        m.system(), m.replyTo(), m.sentAt(), null, null, null);
+                        m.system(), m.replyTo(), m.sentAt(), null, null, null, m.media());
                 toInsert.add(stored);
                 results.put(Key.of(m), new Appended(stored, false));
             }
@@ -122,8 +129,7 @@ public final class SqlMessageStore implements MessageStore {
             // A join with the keys (not a row-value IN, which SQLite answers with a table scan)
             // looks each key up in messages_by_client_id, on SQLite and PostgreSQL alike.
             String pairs = String.join(", ", java.util.Collections.nCopies(chunk.size(), "(?, ?)"));
-            String columns = "m." + COLUMNS.replace(", ", ", m.");
-            for (Message m : Sql.list(c, "WITH k (chat_id, client_msg_id) AS (VALUES " + pairs + ") SELECT " + columns
+            for (Message m : Sql.list(c, "WITH k (chat_id, client_msg_id) AS (VALUES " + pairs + ") SELECT " + M_COLUMNS
                     + " FROM k JOIN messages m ON m.chat_id = k.chat_id AND m.client_msg_id = k.client_msg_id",
                     SqlMessageStore::message, args)) {
                 into.put(new Key(m.chatId(), m.senderId(), m.clientMsgId()), m);
@@ -161,10 +167,12 @@ public final class SqlMessageStore implements MessageStore {
 
     private static void insert(Connection c, List<Message> messages) throws SQLException {
         if (messages.isEmpty()) return;
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             for (Message m : messages) {
-                Sql.bind(ps, m.chatId(), m.seq(), m.msgId(), m.senderId(), m.clientMsgId(), m.text(), m.replyTo(), m.sentAt(), m.kind(),
-                        m.system() == null ? null : WireJson.encode(m.system()));
+                Sql.bind(ps, m.chatId(), m.seq(), m.msgId(), m.senderId(), m.clientMsgId(), m.text() == null ? "" : m.text(), m.replyTo(),
+                        m.sentAt(), m.kind(),
+                        m.system() == null ? null : WireJson.encode(m.system()), m.media() == null ? null : m.media().mediaId(),
+                        m.media() == null ? null : WireJson.encode(m.media()));
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -205,8 +213,8 @@ public final class SqlMessageStore implements MessageStore {
         Map<String, Message> out = new HashMap<>();
         for (int from = 0; from < ids.size(); from += IN_CHUNK) {
             List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IN_CHUNK));
-            List<Message> heads = db.read(c -> Sql.list(c, "SELECT m.chat_id, m.seq, m.msg_id, m.sender_id, m.client_msg_id, m.body,"
-                    + " m.reply_to, m.sent_at, m.kind, m.meta FROM chat_log l JOIN messages m ON m.chat_id = l.chat_id AND m.seq = l.last_seq"
+            List<Message> heads = db.read(c -> Sql.list(c, "SELECT " + M_COLUMNS
+                    + " FROM chat_log l JOIN messages m ON m.chat_id = l.chat_id AND m.seq = l.last_seq"
                     + " WHERE l.chat_id IN (" + Sql.marks(chunk.size()) + ")", SqlMessageStore::message, chunk.toArray()));
             for (Message m : heads) out.put(m.chatId(), m);
         }

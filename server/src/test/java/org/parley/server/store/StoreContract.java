@@ -71,7 +71,7 @@ abstract class StoreContract {
     }
 
     private NewMessage msg(String chat, String sender, String clientId, String text) {
-        return new NewMessage(chat, id("m"), sender, clientId, "text", text, null, null, 5000);
+        return new NewMessage(chat, id("m"), sender, clientId, "text", text, null, null, 5000, null);
     }
 
     @Test
@@ -180,7 +180,7 @@ abstract class StoreContract {
     @Test
     void systemMessagesKeepWhatHappened() {
         var event = new SystemEvent("added", "u1", List.of("u2", "u3"), null, null, null, null);
-        messages.append(List.of(new NewMessage("chat-sys", id("m"), "u1", "sys-1", "system", "u1 added u2 and u3", event, null, 7)));
+        messages.append(List.of(new NewMessage("chat-sys", id("m"), "u1", "sys-1", "system", "u1 added u2 and u3", event, null, 7, null)));
         Message stored = messages.after("chat-sys", 0, 10).get(0);
         assertThat(stored.kind()).isEqualTo("system");
         assertThat(stored.system()).isEqualTo(event);

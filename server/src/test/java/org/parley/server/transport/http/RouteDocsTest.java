@@ -25,6 +25,7 @@ class RouteDocsTest {
         List<String> out = new ArrayList<>(NON_API_ROUTES);
         HttpApi api = new HttpApi(null, null, null, null, null, null, null, null, () -> false, 1024);
         for (HttpApi.Route r : api.routes()) out.add(r.method().name() + " " + r.path().replaceAll(":(\\w+)", "{$1}"));
+        out.addAll(MediaHttp.ROUTES);
         return out;
     }
 

@@ -1,0 +1,8 @@
+package org.parley.it;
+
+class PostgresMediaIT extends MediaContract {
+    @Override
+    TestNode.Store store() {
+        return TestNode.Store.POSTGRES;
+    }
+}
