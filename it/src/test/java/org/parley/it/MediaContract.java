@@ -128,26 +128,64 @@ abstract class MediaContract {
         }
     }
 
+    private static final String SECRET_PLACE = "GPS-SECRET-PLACE";
+
+    /**
+     * A JPEG as a phone writes it: an EXIF block saying "turn 90° clockwise to show"
+     * (orientation 6), a description and a GPS position the sender never meant to share.
+     */
+    static byte[] phonePhoto(int w, int h) throws Exception {
+        byte[] plain = jpeg(w, h);
+        java.nio.ByteBuffer tiff = java.nio.ByteBuffer.allocate(68 + SECRET_PLACE.length() + 1).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        tiff.put((byte) 'I').put((byte) 'I').putShort((short) 42).putInt(8);
+        tiff.putShort((short) 3); // IFD0 at 8: description, orientation, GPS pointer
+        tiff.putShort((short) 0x010E).putShort((short) 2).putInt(SECRET_PLACE.length() + 1).putInt(68);
+        tiff.putShort((short) 0x0112).putShort((short) 3).putInt(1).putShort((short) 6).putShort((short) 0);
+        tiff.putShort((short) 0x8825).putShort((short) 4).putInt(1).putInt(50);
+        tiff.putInt(0);
+        tiff.putShort((short) 1); // GPS IFD at 50: latitude reference "N"
+        tiff.putShort((short) 0x0001).putShort((short) 2).putInt(2).put((byte) 'N').put((byte) 0).putShort((short) 0);
+        tiff.putInt(0);
+        tiff.put(SECRET_PLACE.getBytes(StandardCharsets.US_ASCII)).put((byte) 0);
+        byte[] exif = new byte[6 + tiff.capacity()];
+        System.arraycopy("Exif\0\0".getBytes(StandardCharsets.ISO_8859_1), 0, exif, 0, 6);
+        System.arraycopy(tiff.array(), 0, exif, 6, tiff.capacity());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(plain, 0, 2); // SOI
+        out.write(0xFF);
+        out.write(0xE1);
+        out.write((exif.length + 2) >>> 8);
+        out.write((exif.length + 2) & 0xff);
+        out.write(exif);
+        out.write(plain, 2, plain.length - 2);
+        return out.toByteArray();
+    }
+
+    private static boolean contains(byte[] haystack, String needle) {
+        return new String(haystack, StandardCharsets.ISO_8859_1).contains(needle);
+    }
+
     @Test
-    void aPhotoIsStoredOnceAndDownloadedWholeAndByRangeThroughASignedUrl() throws Exception {
-        byte[] photo = jpeg(640, 480);
+    void aPhonePhotoLosesItsExifStandsUprightAndIsDownloadedWholeAndByRangeThroughASignedUrl() throws Exception {
+        byte[] photo = phonePhoto(640, 480);
+        assertThat(contains(photo, SECRET_PLACE)).isTrue();
         long blobsBefore = blobCount();
         Answer up = upload(ana, "image/jpeg", "beach day.jpg", photo);
         assertThat(up.status()).isEqualTo(201);
         JsonNode m = up.json();
         assertThat(m.path("kind").asText()).isEqualTo("image");
         assertThat(m.path("contentType").asText()).isEqualTo("image/jpeg");
-        assertThat(m.path("size").asLong()).isEqualTo(photo.length);
-        assertThat(m.path("sha256").asText()).isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(photo)));
-        assertThat(m.path("width").asInt()).isEqualTo(640);
-        assertThat(m.path("height").asInt()).isEqualTo(480);
+        assertThat(m.path("width").asInt()).as("turned upright").isEqualTo(480);
+        assertThat(m.path("height").asInt()).isEqualTo(640);
         assertThat(m.path("fileName").asText()).isEqualTo("beach day.jpg");
+        assertThat(m.path("preview").asText()).startsWith("data:image/jpeg;base64,");
+        assertThat(m.path("thumbnail").path("height").asInt()).isEqualTo(320);
         String id = m.path("mediaId").asText();
 
         Answer again = upload(ana, "image/jpeg", null, photo);
         assertThat(again.status()).isEqualTo(201);
         assertThat(again.json().path("mediaId").asText()).isNotEqualTo(id);
-        assertThat(blobCount()).as("identical content is stored once").isEqualTo(blobsBefore + 1);
+        assertThat(blobCount()).as("the photo and its thumbnail, each stored once").isEqualTo(blobsBefore + 2);
 
         Answer located = get("/v1/media/" + id, ana, Map.of());
         assertThat(located.status()).isEqualTo(302);
@@ -156,7 +194,12 @@ abstract class MediaContract {
 
         Answer whole = get(url, null, Map.of());
         assertThat(whole.status()).isEqualTo(200);
-        assertThat(whole.raw().body()).isEqualTo(photo);
+        byte[] stored = whole.raw().body();
+        assertThat(stored.length).isEqualTo(m.path("size").asLong());
+        assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(stored))).isEqualTo(m.path("sha256").asText());
+        assertThat(contains(stored, "Exif")).as("no EXIF block").isFalse();
+        assertThat(contains(stored, SECRET_PLACE)).as("nothing of it").isFalse();
+        assertThat(ImageIO.read(new java.io.ByteArrayInputStream(stored)).getHeight()).isEqualTo(640);
         assertThat(whole.raw().headers().firstValue("Content-Type")).hasValue("image/jpeg");
         assertThat(whole.raw().headers().firstValue("Accept-Ranges")).hasValue("bytes");
         assertThat(whole.raw().headers().firstValue("Cache-Control").orElse("")).contains("max-age=31536000");
@@ -165,19 +208,28 @@ abstract class MediaContract {
 
         Answer part = get(url, null, Map.of("Range", "bytes=100-199"));
         assertThat(part.status()).isEqualTo(206);
-        assertThat(part.raw().body()).isEqualTo(Arrays.copyOfRange(photo, 100, 200));
-        assertThat(part.raw().headers().firstValue("Content-Range")).hasValue("bytes 100-199/" + photo.length);
+        assertThat(part.raw().body()).isEqualTo(Arrays.copyOfRange(stored, 100, 200));
+        assertThat(part.raw().headers().firstValue("Content-Range")).hasValue("bytes 100-199/" + stored.length);
 
         Answer tail = get(url, null, Map.of("Range", "bytes=-10"));
         assertThat(tail.status()).isEqualTo(206);
-        assertThat(tail.raw().body()).isEqualTo(Arrays.copyOfRange(photo, photo.length - 10, photo.length));
+        assertThat(tail.raw().body()).isEqualTo(Arrays.copyOfRange(stored, stored.length - 10, stored.length));
 
-        Answer outside = get(url, null, Map.of("Range", "bytes=" + photo.length + "-"));
+        Answer outside = get(url, null, Map.of("Range", "bytes=" + stored.length + "-"));
         assertThat(outside.status()).isEqualTo(416);
         assertThat(outside.code()).isEqualTo("RANGE_NOT_SATISFIABLE");
-        assertThat(outside.raw().headers().firstValue("Content-Range")).hasValue("bytes */" + photo.length);
+        assertThat(outside.raw().headers().firstValue("Content-Range")).hasValue("bytes */" + stored.length);
 
         assertThat(get(url, null, Map.of("If-None-Match", etag)).status()).isEqualTo(304);
+
+        String thumbUrl = get("/v1/media/" + id + "?variant=thumbnail", ana, Map.of()).raw().headers().firstValue("Location").orElseThrow();
+        Answer thumb = get(thumbUrl, null, Map.of());
+        assertThat(thumb.status()).isEqualTo(200);
+        assertThat(thumb.raw().headers().firstValue("Content-Type")).hasValue("image/jpeg");
+        assertThat(ImageIO.read(new java.io.ByteArrayInputStream(thumb.raw().body())).getHeight()).isEqualTo(320);
+        assertThat(get(thumbUrl.replace("v=thumbnail&", ""), null, Map.of()).code()).as("a thumbnail URL is not the photo's")
+                .isEqualTo("URL_INVALID");
+        assertThat(get("/v1/media/" + id + "?variant=poster", ana, Map.of()).code()).isEqualTo("INVALID_FIELD");
     }
 
     @Test
@@ -312,7 +364,7 @@ abstract class MediaContract {
                     .anySatisfy(m -> assertThat(m.media()).isNotNull().extracting(org.parley.protocol.Model.Media::mediaId).isEqualTo(videoId));
 
             String photoUrl = get("/v1/media/" + photoId, ben, Map.of()).raw().headers().firstValue("Location").orElseThrow();
-            assertThat(get(photoUrl, null, Map.of()).raw().body()).isEqualTo(photo);
+            assertThat(get(photoUrl, null, Map.of()).raw().body()).hasSize((int) photoMsg.media().size());
             String videoUrl = get("/v1/media/" + videoId, ben, Map.of()).raw().headers().firstValue("Location").orElseThrow();
             assertThat(get(videoUrl, null, Map.of()).raw().body()).isEqualTo(video);
             Answer seek = get(videoUrl, null, Map.of("Range", "bytes=100000-"));

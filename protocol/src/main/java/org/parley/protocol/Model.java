@@ -86,7 +86,10 @@ public final class Model {
      * {@code width}/{@code height} (images) and {@code durationMs} are null when unknown.
      */
     public record Media(String mediaId, String kind, String contentType, long size, String sha256, String fileName,
-            Integer width, Integer height, Long durationMs, long createdAt) {}
+            Integer width, Integer height, Long durationMs, Thumbnail thumbnail, String preview, long createdAt) {}
+
+    /** A smaller picture of a photo (JPEG, at most 320 px on its longer side), fetched like the media with variant=thumbnail. */
+    public record Thumbnail(int width, int height, long size, String sha256) {}
 
     /**
      * A chat as one member sees it. Group fields ({@code description}, {@code role},

@@ -39,7 +39,8 @@ class WireFormatTest {
         var m = new Model.Message("m", "c", 1, "u", "cid", "text", "hi", null, null, 10, null, null, null, null);
         assertThat(write(m)).startsWith("{\"type\":\"message\",").doesNotContain("status").doesNotContain("media");
         assertThat(read(write(m), Frames.ServerFrame.class)).isEqualTo(m);
-        var photo = new Model.Media("md", "image", "image/jpeg", 1234, "ab".repeat(32), "a.jpg", 640, 480, null, 9);
+        var photo = new Model.Media("md", "image", "image/jpeg", 1234, "ab".repeat(32), "a.jpg", 640, 480, null,
+                new Model.Thumbnail(320, 240, 4000, "cd".repeat(32)), "data:image/jpeg;base64,AAAA", 9);
         var withPhoto = new Model.Message("m2", "c", 2, "u", "cid2", "image", null, null, null, 11, null, null, null, photo);
         assertThat(read(write(withPhoto), Frames.ServerFrame.class)).isEqualTo(withPhoto);
         var receipt = new Frames.Receipt("c", "u", "read", 3, 9);

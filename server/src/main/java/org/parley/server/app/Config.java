@@ -54,6 +54,7 @@ public record Config(
         int mediaMaxFileBytes,
         int mediaUrlTtlSeconds,
         String mediaUrlSecret,
+        int mediaImageMaxSide,
         int shutdownGraceSeconds) {
 
     /** A configuration problem, named by key; start-up stops with this message. */
@@ -100,6 +101,7 @@ public record Config(
             new Key("media.maxFileBytes", "104857600", "largest file upload (100 MiB)"),
             new Key("media.urlTtlSeconds", "300", "how long a signed download URL is valid"),
             new Key("media.urlSecret", "", "key signing download URLs, at least 32 characters; the same on every node (default: generated into media.dir/url.key)"),
+            new Key("media.imageMaxSide", "1600", "photos longer than this (pixels, longer side) are scaled down when stored"),
             new Key("shutdown.graceSeconds", "10", "time to finish in-flight work on SIGTERM"));
 
     public static List<String> keyNames() {
@@ -202,6 +204,7 @@ public record Config(
                 integer(v, "media.maxFileBytes", 1, Integer.MAX_VALUE),
                 integer(v, "media.urlTtlSeconds", 10, 7 * 86_400),
                 secret(v, "media.urlSecret"),
+                integer(v, "media.imageMaxSide", 320, 16_384),
                 integer(v, "shutdown.graceSeconds", 0, 600));
     }
 

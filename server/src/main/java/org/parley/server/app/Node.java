@@ -125,7 +125,7 @@ public final class Node implements AutoCloseable {
                         new UrlSigner(MediaService.urlKey(config.mediaDir(), config.mediaUrlSecret())),
                         new MediaService.Limits(config.mediaMaxImageBytes(), config.mediaMaxVideoBytes(), config.mediaMaxVoiceBytes(),
                                 config.mediaMaxFileBytes()),
-                        config.mediaDir().resolve("uploads"), config.mediaUrlTtlSeconds(), ids, clock);
+                        config.mediaDir().resolve("uploads"), config.mediaUrlTtlSeconds(), config.mediaImageMaxSide(), ids, clock);
             } catch (java.io.IOException e) {
                 throw new IllegalStateException("cannot use media.dir " + config.mediaDir() + ": " + e.getMessage(), e);
             }

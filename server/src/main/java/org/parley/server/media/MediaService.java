@@ -16,6 +16,7 @@ import javax.imageio.stream.ImageInputStream;
 import org.parley.protocol.ApiException;
 import org.parley.protocol.ErrorCode;
 import org.parley.protocol.Model.Media;
+import org.parley.protocol.Model.Thumbnail;
 import org.parley.server.app.Ids;
 import org.parley.server.auth.Principal;
 
@@ -41,6 +42,9 @@ public final class MediaService {
     private final MediaStore store;
     private final Blobs blobs;
     private final MediaTypes types = new MediaTypes();
+    private final ImageProcessor images;
+    /** Photos are decoded a few at a time, whatever the number of uploads: each can take tens of MiB while it is worked on. */
+    private final java.util.concurrent.Semaphore processing = new java.util.concurrent.Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors()));
     private final UrlSigner signer;
     private final Limits limits;
     private final Path uploads;
@@ -48,8 +52,9 @@ public final class MediaService {
     private final Ids ids;
     private final Clock clock;
 
-    public MediaService(MediaStore store, Blobs blobs, UrlSigner signer, Limits limits, Path uploads, int urlTtlSeconds, Ids ids,
-            Clock clock) throws IOException {
+    public MediaService(MediaStore store, Blobs blobs, UrlSigner signer, Limits limits, Path uploads, int urlTtlSeconds,
+            int imageMaxSide, Ids ids, Clock clock) throws IOException {
+        this.images = new ImageProcessor(imageMaxSide);
         this.store = store;
         this.blobs = blobs;
         this.signer = signer;
@@ -128,13 +133,50 @@ public final class MediaService {
             String detected = types.detect(upload, fileName);
             String refusal = MediaTypes.refusal(kind, detected);
             if (refusal != null) throw new ApiException(ErrorCode.MEDIA_TYPE_REJECTED, refusal);
-            String sha256 = sha256(upload);
-            int[] dims = kind.equals(MediaTypes.IMAGE) ? imageSize(upload) : null;
-            Media media = new Media(ids.next(), kind, detected, size, sha256, fileName, dims == null ? null : dims[0],
-                    dims == null ? null : dims[1], null, clock.millis());
-            blobs.put(sha256, upload);
-            store.insert(p.userId(), media);
-            return media;
+            Path keep = upload;
+            Integer width = null, height = null;
+            Thumbnail thumbnail = null;
+            String preview = null;
+            if (kind.equals(MediaTypes.IMAGE)) {
+                ImageProcessor.Result r;
+                processing.acquireUninterruptibly();
+                try {
+                    r = images.process(upload, detected, uploads);
+                } finally {
+                    processing.release();
+                }
+                if (r != null) { // re-encoded: metadata gone, upright, at most imageMaxSide
+                    keep = r.file();
+                    width = r.width();
+                    height = r.height();
+                    preview = r.preview();
+                    Path thumb = Files.createTempFile(uploads, "thumb-", ".part");
+                    try {
+                        Files.write(thumb, r.thumbnailJpeg());
+                        String thumbSha = sha256(thumb);
+                        blobs.put(thumbSha, thumb);
+                        thumbnail = new Thumbnail(r.thumbnailWidth(), r.thumbnailHeight(), r.thumbnailJpeg().length, thumbSha);
+                    } finally {
+                        Files.deleteIfExists(thumb);
+                    }
+                } else {
+                    int[] dims = imageSize(upload);
+                    if (dims != null) {
+                        width = dims[0];
+                        height = dims[1];
+                    }
+                }
+            }
+            try {
+                String sha256 = sha256(keep);
+                Media media = new Media(ids.next(), kind, detected, Files.size(keep), sha256, fileName, width, height, null, thumbnail,
+                        preview, clock.millis());
+                blobs.put(sha256, keep);
+                store.insert(p.userId(), media);
+                return media;
+            } finally {
+                if (keep != upload) Files.deleteIfExists(keep);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
@@ -146,6 +188,9 @@ public final class MediaService {
         }
     }
 
+    /** What a download sends: a blob, its type and size, and how the browser should treat it. */
+    public record Download(String key, String contentType, long size, boolean attachment, String fileName) {}
+
     public ApiException tooLarge(String kind) {
         return new ApiException(ErrorCode.MEDIA_TOO_LARGE, "a " + kind + " may be at most " + limits.of(kind) + " bytes");
     }
@@ -155,26 +200,53 @@ public final class MediaService {
      * for members of a chat whose history (as they see it) has a message carrying it; anyone
      * else is told it does not exist.
      */
-    public String signedPath(Principal p, String mediaId) {
+    public String signedPath(Principal p, String mediaId, String variant) {
+        boolean thumbnail = variant(variant);
         MediaStore.Stored stored = store.find(mediaId).orElseThrow(MediaService::notFound);
         if (!stored.ownerId().equals(p.userId()) && !store.sharedWith(mediaId, p.userId())) throw notFound();
+        if (thumbnail && stored.media().thumbnail() == null) throw new ApiException(ErrorCode.MEDIA_NOT_FOUND, "this media has no thumbnail");
         long expires = clock.millis() / 1000 + urlTtlSeconds;
-        return "/v1/media/" + mediaId + "/content?u=" + p.userId() + "&exp=" + expires + "&sig=" + signer.sign(mediaId, p.userId(), expires);
+        return "/v1/media/" + mediaId + "/content?" + (thumbnail ? "v=thumbnail&" : "") + "u=" + p.userId() + "&exp=" + expires + "&sig="
+                + signer.sign(signed(mediaId, thumbnail), p.userId(), expires);
     }
 
-    /** The media a signed URL names, once its signature and expiry are checked. */
-    public MediaStore.Stored open(String mediaId, String userId, String exp, String sig) {
+    /** true for the thumbnail, false for the media itself; anything else is refused. */
+    private static boolean variant(String variant) {
+        if (variant == null) return false;
+        if (variant.equals("thumbnail")) return true;
+        throw ApiException.invalid("variant must be thumbnail (or absent for the media itself)");
+    }
+
+    /** What the signature covers: the media id, and for the thumbnail a suffix, so one URL cannot be turned into the other. */
+    private static String signed(String mediaId, boolean thumbnail) {
+        return thumbnail ? mediaId + "#thumbnail" : mediaId;
+    }
+
+    /** What a signed URL names, once its signature and expiry are checked. */
+    public Download open(String mediaId, String variant, String userId, String exp, String sig) {
+        boolean thumbnail;
+        try {
+            thumbnail = variant(variant);
+        } catch (ApiException e) {
+            throw new ApiException(ErrorCode.URL_INVALID, "the media URL is not one this node signed");
+        }
         long expires;
         try {
             expires = Long.parseLong(exp == null ? "" : exp);
         } catch (NumberFormatException e) {
             throw new ApiException(ErrorCode.URL_INVALID, "the media URL is not one this node signed");
         }
-        if (userId == null || !signer.verify(mediaId, userId, expires, sig)) {
+        if (userId == null || !signer.verify(signed(mediaId, thumbnail), userId, expires, sig)) {
             throw new ApiException(ErrorCode.URL_INVALID, "the media URL is not one this node signed");
         }
         if (clock.millis() / 1000 > expires) throw new ApiException(ErrorCode.URL_EXPIRED, "the media URL has expired");
-        return store.find(mediaId).orElseThrow(MediaService::notFound);
+        Media m = store.find(mediaId).orElseThrow(MediaService::notFound).media();
+        if (thumbnail) {
+            Thumbnail t = m.thumbnail();
+            if (t == null) throw notFound();
+            return new Download(t.sha256(), "image/jpeg", t.size(), false, null);
+        }
+        return new Download(m.sha256(), m.contentType(), m.size(), m.kind().equals(MediaTypes.FILE), m.fileName());
     }
 
     private static ApiException notFound() {

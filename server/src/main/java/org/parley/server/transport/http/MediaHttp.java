@@ -28,7 +28,6 @@ import org.parley.protocol.WireJson;
 import org.parley.server.auth.AuthService;
 import org.parley.server.auth.Principal;
 import org.parley.server.media.MediaService;
-import org.parley.server.media.MediaStore;
 import org.parley.server.media.MediaTypes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -169,7 +168,7 @@ public final class MediaHttp {
         String mediaId = ctx.pathParam("mediaId");
         execute(ctx, requestId, () -> {
             Principal p = auth.authenticate(token);
-            String url = media.signedPath(p, mediaId);
+            String url = media.signedPath(p, mediaId, ctx.request().getParam("variant"));
             ctx.vertx().runOnContext(v -> {
                 ctx.response().putHeader(HttpHeaders.LOCATION, url).putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
                 respondJson(ctx, requestId, 302, Map.of("url", url));
@@ -183,17 +182,17 @@ public final class MediaHttp {
         HttpServerRequest req = ctx.request();
         String mediaId = ctx.pathParam("mediaId");
         execute(ctx, requestId, () -> {
-            MediaStore.Stored stored = media.open(mediaId, req.getParam("u"), req.getParam("exp"), req.getParam("sig"));
-            Path file = media.blobs().localFile(stored.media().sha256());
+            MediaService.Download d = media.open(mediaId, req.getParam("v"), req.getParam("u"), req.getParam("exp"), req.getParam("sig"));
+            Path file = media.blobs().localFile(d.key());
             if (file == null || !Files.exists(file)) throw new ApiException(ErrorCode.MEDIA_NOT_FOUND, "the media's bytes are gone");
-            ctx.vertx().runOnContext(v -> send(ctx, requestId, stored.media(), file));
+            ctx.vertx().runOnContext(v -> send(ctx, requestId, d, file));
         });
     }
 
-    private void send(RoutingContext ctx, String requestId, Media m, Path file) {
+    private void send(RoutingContext ctx, String requestId, MediaService.Download m, Path file) {
         HttpServerRequest req = ctx.request();
         HttpServerResponse res = ctx.response();
-        String etag = "\"" + m.sha256() + "\"";
+        String etag = "\"" + m.key() + "\"";
         res.putHeader(HttpHeaders.ETAG, etag)
                 .putHeader(HttpHeaders.ACCEPT_RANGES, "bytes")
                 .putHeader(HttpHeaders.CACHE_CONTROL, "private, max-age=31536000, immutable")
@@ -233,8 +232,8 @@ public final class MediaHttp {
     }
 
     /** inline for what a chat shows (photo, video, voice), attachment for files; the name in RFC 6266 / 5987 form. */
-    static String disposition(Media m) {
-        String type = m.kind().equals(MediaTypes.FILE) ? "attachment" : "inline";
+    static String disposition(MediaService.Download m) {
+        String type = m.attachment() ? "attachment" : "inline";
         if (m.fileName() == null) return type;
         String ascii = m.fileName().replaceAll("[^\\x20-\\x7e]|[\\\\\"]", "_");
         return type + "; filename=\"" + ascii + "\"; filename*=UTF-8''" + URLEncoder.encode(m.fileName(), StandardCharsets.UTF_8).replace("+", "%20");
