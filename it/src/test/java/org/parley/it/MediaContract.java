@@ -39,13 +39,20 @@ abstract class MediaContract {
     private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
 
     @BeforeAll
-    void start() {
-        node = TestNode.start(store(), Map.of("media.maxImageBytes", "200000", "media.urlSecret", SECRET));
+    void start() throws Exception {
+        Map<String, String> settings = new java.util.HashMap<>(Map.of("media.maxImageBytes", "200000", "media.urlSecret", SECRET));
+        settings.putAll(extraSettings());
+        node = TestNode.start(store(), settings);
         ana = node.signUp("Ana");
         ben = node.signUp("Ben");
     }
 
     abstract TestNode.Store store();
+
+    /** More node settings (a blob store elsewhere). */
+    Map<String, String> extraSettings() throws Exception {
+        return Map.of();
+    }
 
     @AfterAll
     void stop() {
@@ -116,7 +123,7 @@ abstract class MediaContract {
         return node.dataDir().resolve("media");
     }
 
-    private long blobCount() throws Exception {
+    long blobCount() throws Exception {
         try (Stream<Path> files = Files.walk(mediaDir().resolve("blobs"))) {
             return files.filter(Files::isRegularFile).count();
         }

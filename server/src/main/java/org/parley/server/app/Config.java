@@ -55,6 +55,13 @@ public record Config(
         int mediaUrlTtlSeconds,
         String mediaUrlSecret,
         int mediaImageMaxSide,
+        String mediaStore,
+        String mediaS3Endpoint,
+        String mediaS3Region,
+        String mediaS3Bucket,
+        String mediaS3Prefix,
+        String mediaS3AccessKey,
+        String mediaS3SecretKey,
         int shutdownGraceSeconds) {
 
     /** A configuration problem, named by key; start-up stops with this message. */
@@ -102,6 +109,13 @@ public record Config(
             new Key("media.urlTtlSeconds", "300", "how long a signed download URL is valid"),
             new Key("media.urlSecret", "", "key signing download URLs, at least 32 characters; the same on every node (default: generated into media.dir/url.key)"),
             new Key("media.imageMaxSide", "1600", "photos longer than this (pixels, longer side) are scaled down when stored"),
+            new Key("media.store", "fs", "where media bytes live: fs (media.dir) or s3 (an S3-compatible bucket)"),
+            new Key("media.s3.endpoint", "", "S3 endpoint URL, e.g. https://s3.eu-west-1.amazonaws.com or http://minio:9000 (media.store=s3)"),
+            new Key("media.s3.region", "us-east-1", "S3 region"),
+            new Key("media.s3.bucket", "", "S3 bucket (it must exist)"),
+            new Key("media.s3.prefix", "", "prefix of Parley's object names in the bucket"),
+            new Key("media.s3.accessKey", "", "S3 access key"),
+            new Key("media.s3.secretKey", "", "S3 secret key"),
             new Key("shutdown.graceSeconds", "10", "time to finish in-flight work on SIGTERM"));
 
     public static List<String> keyNames() {
@@ -205,6 +219,13 @@ public record Config(
                 integer(v, "media.urlTtlSeconds", 10, 7 * 86_400),
                 secret(v, "media.urlSecret"),
                 integer(v, "media.imageMaxSide", 320, 16_384),
+                oneOf(v, "media.store", List.of("fs", "s3")),
+                s3(v, "media.s3.endpoint"),
+                text(v, "media.s3.region"),
+                s3(v, "media.s3.bucket"),
+                optional(v, "media.s3.prefix") == null ? "" : optional(v, "media.s3.prefix"),
+                s3(v, "media.s3.accessKey"),
+                s3(v, "media.s3.secretKey"),
                 integer(v, "shutdown.graceSeconds", 0, 600));
     }
 
@@ -212,6 +233,16 @@ public record Config(
         String s = v.get(key);
         if (s == null || s.isBlank()) throw new Invalid("config key '" + key + "' must not be empty");
         return s.trim();
+    }
+
+    /** An S3 setting: required when media.store is s3. */
+    private static String s3(Map<String, String> v, String key) {
+        String s = optional(v, key);
+        if (s == null && "s3".equals(v.get("media.store"))) throw new Invalid("config key '" + key + "' is required with media.store=s3");
+        if (s != null && key.equals("media.s3.endpoint") && !s.matches("https?://[^\\s/]+(/.*)?")) {
+            throw new Invalid("config key '" + key + "' must be an http(s) URL, got '" + s + "'");
+        }
+        return s;
     }
 
     private static String secret(Map<String, String> v, String key) {

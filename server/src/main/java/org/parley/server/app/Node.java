@@ -46,7 +46,9 @@ import org.parley.server.store.Database;
 import org.parley.server.store.GroupCommit;
 import org.parley.server.store.PostgresDatabase;
 import org.parley.server.store.SqliteDatabase;
+import org.parley.server.media.Blobs;
 import org.parley.server.media.FsBlobs;
+import org.parley.server.media.S3Blobs;
 import org.parley.server.media.MediaService;
 import org.parley.server.media.SqlMediaStore;
 import org.parley.server.media.UrlSigner;
@@ -63,6 +65,7 @@ public final class Node implements AutoCloseable {
 
     private final Config config;
     private final Database db;
+    private Blobs blobs;
     private final Vertx vertx;
     private final ExecutorService blocking;
     private final MessageService messages;
@@ -121,7 +124,11 @@ public final class Node implements AutoCloseable {
             var api = new HttpApi(auth, accountService, chats, groups, messages, receipts, bus, blocking, shuttingDown::get, config.httpMaxBodyBytes());
             MediaService media;
             try {
-                media = new MediaService(mediaStore, new FsBlobs(config.mediaDir().resolve("blobs")),
+                this.blobs = config.mediaStore().equals("s3")
+                        ? new S3Blobs(java.net.URI.create(config.mediaS3Endpoint()), config.mediaS3Region(), config.mediaS3Bucket(),
+                                config.mediaS3Prefix(), config.mediaS3AccessKey(), config.mediaS3SecretKey())
+                        : new FsBlobs(config.mediaDir().resolve("blobs"));
+                media = new MediaService(mediaStore, blobs,
                         new UrlSigner(MediaService.urlKey(config.mediaDir(), config.mediaUrlSecret())),
                         new MediaService.Limits(config.mediaMaxImageBytes(), config.mediaMaxVideoBytes(), config.mediaMaxVoiceBytes(),
                                 config.mediaMaxFileBytes()),
@@ -275,6 +282,13 @@ public final class Node implements AutoCloseable {
             log.warn("event loops did not stop cleanly: {}", e.toString());
         }
         bus.close();
+        if (blobs instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("blob store did not close cleanly: {}", e.toString());
+            }
+        }
         db.close();
         log.info("stopped");
     }
