@@ -46,6 +46,10 @@ find_maven() {
   fi
 }
 
+ensure_ffmpeg() { # videos and voice notes are probed and transcoded with Debian's ffmpeg
+  command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || apt_install ffmpeg
+}
+
 listening() { # host port
   (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
 }

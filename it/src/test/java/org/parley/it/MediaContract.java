@@ -322,7 +322,28 @@ abstract class MediaContract {
         assertThat(late.code()).isEqualTo("URL_EXPIRED");
     }
 
-    /** An MP4's file-type box and a media-data box of filler: enough for the bytes to say video/mp4. */
+    /** A clip made by ffmpeg from its test pattern and a tone ({@code args} choose codecs and container). */
+    static byte[] ffmpeg(String suffix, String... args) throws Exception {
+        Path out = Files.createTempFile("parley-it-", suffix);
+        try {
+            java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("ffmpeg", "-nostdin", "-y", "-v", "error"));
+            cmd.addAll(java.util.List.of(args));
+            cmd.add(out.toString());
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor()).as("ffmpeg: " + log).isZero();
+            return Files.readAllBytes(out);
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    static byte[] webmClip() throws Exception {
+        return ffmpeg(".webm", "-f", "lavfi", "-i", "testsrc=duration=2:size=640x480:rate=25", "-f", "lavfi", "-i",
+                "sine=frequency=440:duration=2", "-c:v", "libvpx", "-b:v", "300k", "-c:a", "libvorbis", "-shortest");
+    }
+
+    /** An MP4's file-type box and a media-data box of filler: the bytes say video/mp4, but nothing can play them. */
     static byte[] mp4(int size) {
         byte[] out = new byte[size];
         new java.util.Random(3).nextBytes(out);
@@ -348,12 +369,19 @@ abstract class MediaContract {
         Recorder benSees = new Recorder();
         try (var benSocket = node.connect(ben, benSees)) {
             byte[] photo = jpeg(320, 200);
-            byte[] video = mp4(150_000);
+            byte[] webm = webmClip();
             String photoId = upload(ana, "image/jpeg", "cat.jpg", photo).json().path("mediaId").asText();
-            Answer videoUp = upload(ana, "video/mp4", "clip.mp4", video);
+            Answer videoUp = upload(ana, "video/webm", "clip.webm", webm);
             assertThat(videoUp.status()).isEqualTo(201);
-            assertThat(videoUp.json().path("kind").asText()).isEqualTo("video");
-            String videoId = videoUp.json().path("mediaId").asText();
+            JsonNode v = videoUp.json();
+            assertThat(v.path("kind").asText()).isEqualTo("video");
+            assertThat(v.path("contentType").asText()).as("transcoded to H.264/AAC MP4").isEqualTo("video/mp4");
+            assertThat(v.path("durationMs").asLong()).isBetween(1800L, 2300L);
+            assertThat(v.path("width").asInt()).isEqualTo(640);
+            assertThat(v.path("height").asInt()).isEqualTo(480);
+            assertThat(v.path("thumbnail").path("width").asInt()).as("a poster frame").isEqualTo(320);
+            assertThat(v.path("preview").asText()).startsWith("data:image/jpeg;base64,");
+            String videoId = v.path("mediaId").asText();
 
             assertThat(sendMedia(ana, chat, "p1", photoId, "our cat").status()).isEqualTo(201);
             assertThat(sendMedia(ana, chat, "v1", videoId, null).status()).isEqualTo(201);
@@ -373,10 +401,15 @@ abstract class MediaContract {
             String photoUrl = get("/v1/media/" + photoId, ben, Map.of()).raw().headers().firstValue("Location").orElseThrow();
             assertThat(get(photoUrl, null, Map.of()).raw().body()).hasSize((int) photoMsg.media().size());
             String videoUrl = get("/v1/media/" + videoId, ben, Map.of()).raw().headers().firstValue("Location").orElseThrow();
-            assertThat(get(videoUrl, null, Map.of()).raw().body()).isEqualTo(video);
-            Answer seek = get(videoUrl, null, Map.of("Range", "bytes=100000-"));
+            byte[] video = get(videoUrl, null, Map.of()).raw().body();
+            assertThat(video).hasSize((int) v.path("size").asLong());
+            assertThat(new String(video, 4, 4, StandardCharsets.US_ASCII)).as("an MP4").isEqualTo("ftyp");
+            Answer seek = get(videoUrl, null, Map.of("Range", "bytes=1000-"));
             assertThat(seek.status()).isEqualTo(206);
-            assertThat(seek.raw().body()).isEqualTo(Arrays.copyOfRange(video, 100_000, video.length));
+            assertThat(seek.raw().body()).isEqualTo(Arrays.copyOfRange(video, 1000, video.length));
+            String posterUrl = get("/v1/media/" + videoId + "?variant=thumbnail", ben, Map.of()).raw().headers().firstValue("Location")
+                    .orElseThrow();
+            assertThat(ImageIO.read(new java.io.ByteArrayInputStream(get(posterUrl, null, Map.of()).raw().body())).getWidth()).isEqualTo(320);
             assertThat(seek.raw().headers().firstValue("Content-Type")).hasValue("video/mp4");
 
             // A device that was away catches up through a sync, media messages without captions included.
@@ -393,6 +426,40 @@ abstract class MediaContract {
             assertThat(sendMedia(carol, carolsChat, "steal", photoId, null).code()).as("only one's own uploads can be sent")
                     .isEqualTo("MEDIA_NOT_FOUND");
         }
+    }
+
+    @Test
+    void aPlayableMp4IsKeptAsUploadedAVoiceNoteGetsItsDurationAndUnreadableVideoIsRefused() throws Exception {
+        byte[] mp4 = ffmpeg(".mp4", "-f", "lavfi", "-i", "testsrc=duration=1:size=320x240:rate=25", "-f", "lavfi", "-i",
+                "sine=duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "-movflags", "+faststart");
+        Answer kept = upload(ana, "video/mp4", null, mp4);
+        assertThat(kept.status()).isEqualTo(201);
+        assertThat(kept.json().path("contentType").asText()).isEqualTo("video/mp4");
+        assertThat(kept.json().path("width").asInt()).isEqualTo(320);
+        String keptUrl = get("/v1/media/" + kept.json().path("mediaId").asText(), ana, Map.of()).raw().headers().firstValue("Location")
+                .orElseThrow();
+        byte[] stored = get(keptUrl, null, Map.of()).raw().body();
+        // x264 signs its settings into the stream: the upload's (preset medium, subme=7) survive a rewrite, a re-encode's would not
+        assertThat(contains(mp4, "subme=7")).isTrue();
+        assertThat(contains(stored, "subme=7")).as("already H.264/AAC MP4 within 720p: rewritten, not re-encoded").isTrue();
+        byte[] fullHd = ffmpeg(".mp4", "-f", "lavfi", "-i", "testsrc=duration=1:size=1920x1080:rate=25", "-c:v", "libx264", "-preset",
+                "ultrafast", "-pix_fmt", "yuv420p");
+        JsonNode scaled = upload(ana, "video/mp4", null, fullHd).json();
+        assertThat(scaled.path("width").asInt()).as("brought down to 720p").isEqualTo(1280);
+        assertThat(scaled.path("height").asInt()).isEqualTo(720);
+
+        byte[] voice = ffmpeg(".ogg", "-f", "lavfi", "-i", "sine=frequency=300:duration=2", "-c:a", "libopus");
+        Answer note = upload(ana, "audio/ogg", "note.ogg", voice);
+        assertThat(note.status()).isEqualTo(201);
+        assertThat(note.json().path("kind").asText()).isEqualTo("voice");
+        assertThat(note.json().path("durationMs").asLong()).isBetween(1800L, 2300L);
+
+        long blobsBefore = blobCount();
+        Answer broken = upload(ana, "video/mp4", "broken.mp4", mp4(150_000));
+        assertThat(broken.status()).isEqualTo(422);
+        assertThat(broken.code()).isEqualTo("MEDIA_UNREADABLE");
+        assertThat(blobCount()).isEqualTo(blobsBefore);
+        awaitNoUploadsInProgress();
     }
 
     @Test

@@ -54,11 +54,12 @@ public final class Bench {
             case "history" -> new HistoryScenario(o, node);
             case "idle" -> new IdleScenario(o, node);
             case "reconnect" -> new ReconnectScenario(o, node);
+            case "media" -> new MediaScenario(o, node);
             default -> new MessagingScenario(o, node, dialect != null ? dialect : new ParleyDialect(node.uri()));
         }) {
             scenario.setUp();
             List<Result> steps = new ArrayList<>();
-            if (!o.findMax() || o.scenario().equals("idle") || o.scenario().equals("reconnect")) {
+            if (!o.findMax() || List.of("idle", "reconnect", "media").contains(o.scenario())) {
                 Result r = scenario.run(o.rate(), o.warmupS(), o.durationS());
                 if (!r.correct()) saveThreadDumps(node, o.outDir(), "");
                 return new Runs(List.of(r), r, scenario.lastHistogram());

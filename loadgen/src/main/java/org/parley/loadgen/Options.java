@@ -22,13 +22,14 @@ record Options(
         int pageSize,
         double stepFactor,
         List<String> compared,
-        boolean receipts) {
+        boolean receipts,
+        int mediaSize) {
 
-    static final List<String> SCENARIOS = List.of("direct", "group", "history", "idle", "reconnect", "compare");
+    static final List<String> SCENARIOS = List.of("direct", "group", "history", "idle", "reconnect", "media", "compare");
 
     static final String USAGE = """
             usage: ./bench <scenario> [options]
-              scenarios: direct | group | history | idle | reconnect | compare
+              scenarios: direct | group | history | idle | reconnect | media | compare
               compare: direct and group with --find-max against ejabberd, then Parley, same rates and checks
               --target URL        drive a running node instead of starting one
               --store KIND        sqlite (default; compare: postgres) or postgres, for the node bench starts
@@ -43,6 +44,7 @@ record Options(
               --p99-bound MS      p99 bound for --find-max (default 50; group 100)
               --step-factor F     --find-max multiplies the rate by F each step (default 1.25; compare 1.5)
               --scenarios LIST    compare: which of direct,group to run (default both)
+              --media-size N      media: bytes per upload (default 1048576)
               --receipts on|off   recipients send coalesced delivered receipts, as the SDK does (default on; compare: off on both sides)
               --group-size N      members per group (default 100)
               --messages N        history: messages in the store before reading (default 1000000)
@@ -61,6 +63,7 @@ record Options(
         double stepFactor = scenario.equals("compare") ? 1.5 : 1.25;
         List<String> compared = List.of("direct", "group");
         boolean receipts = !scenario.equals("compare");
+        int mediaSize = 1 << 20;
         Path json = null, out = null;
         boolean findMax = false;
         for (int i = 1; i < args.length; i++) {
@@ -96,6 +99,7 @@ record Options(
                     }
                     if (!(stepFactor >= 1.05 && stepFactor <= 4)) throw new IllegalArgumentException("--step-factor must be a number in 1.05..4, got " + v);
                 }
+                case "--media-size" -> mediaSize = positive(a, v, 1, 100 << 20);
                 case "--receipts" -> {
                     if (!v.equals("on") && !v.equals("off")) throw new IllegalArgumentException("--receipts is on or off, got " + v);
                     receipts = v.equals("on");
@@ -114,7 +118,7 @@ record Options(
         }
         int defaultClients = switch (scenario) {
             case "group" -> groupSize * 10;
-            case "history" -> 8;
+            case "history", "media" -> 8;
             case "idle", "reconnect" -> 18_000;
             default -> 2_000;
         };
@@ -126,7 +130,7 @@ record Options(
         if (out == null) out = Path.of("bench-results", scenario + "-" + java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-'));
         return new Options(scenario, target, store, pgUrl, clients == null ? defaultClients : clients, rate == null ? defaultRate : rate,
                 duration, warmup, json, out, findMax, p99 != null ? p99 : scenario.equals("group") ? 100 : 50, groupSize, messages, pageSize,
-                stepFactor, compared, receipts);
+                stepFactor, compared, receipts, mediaSize);
     }
 
     private static int positive(String name, String v, int min, int max) {

@@ -33,6 +33,8 @@ public enum ErrorCode {
     MEDIA_TYPE_REJECTED(415, "The uploaded bytes are not of the declared kind, or of a kind the node does not accept (programs, scripts)."),
     MEDIA_TOO_LARGE(413, "The upload is larger than the limit for its kind; nothing was kept."),
     MEDIA_NOT_FOUND(404, "No such media, or you are not allowed to see it."),
+    MEDIA_UNREADABLE(422, "The video or audio cannot be read (ffmpeg could not decode it); nothing was kept."),
+    MEDIA_BUSY(503, "Too many videos and voice notes are being processed; retry later."),
     RANGE_NOT_SATISFIABLE(416, "The Range header asks for bytes outside the media."),
     URL_EXPIRED(403, "The signed media URL has expired; ask GET /v1/media/{mediaId} for a new one."),
     URL_INVALID(403, "The signed media URL was altered or is not for this media."),

@@ -37,12 +37,15 @@ public final class MediaService {
         }
     }
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MediaService.class);
     /** An upload part untouched this long is a leftover of a crash. */
     static final long STALE_UPLOAD_MILLIS = 6 * 3600_000L;
     private final MediaStore store;
     private final Blobs blobs;
     private final MediaTypes types = new MediaTypes();
     private final ImageProcessor images;
+    /** Videos and voice notes: one ffmpeg job per two cores at a time, 16 waiting at most, 10 minutes each at most. */
+    private final AvProcessor av = new AvProcessor(Math.max(1, Runtime.getRuntime().availableProcessors() / 2), 16, 600);
     /** Photos are decoded a few at a time, whatever the number of uploads: each can take tens of MiB while it is worked on. */
     private final java.util.concurrent.Semaphore processing = new java.util.concurrent.Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors()));
     private final UrlSigner signer;
@@ -126,6 +129,7 @@ public final class MediaService {
      * into the blob store) or deleted, whatever happens; nothing is kept for a refused upload.
      */
     public Media ingest(Principal p, String declaredType, String fileName, Path upload, long size) {
+        Path[] made = {null}; // a processed file standing in for the upload, deleted with it whatever happens
         try {
             String kind = MediaTypes.kindOf(declaredType);
             if (size > limits.of(kind)) throw tooLarge(kind);
@@ -135,9 +139,34 @@ public final class MediaService {
             if (refusal != null) throw new ApiException(ErrorCode.MEDIA_TYPE_REJECTED, refusal);
             Path keep = upload;
             Integer width = null, height = null;
+            Long durationMs = null;
             Thumbnail thumbnail = null;
             String preview = null;
-            if (kind.equals(MediaTypes.IMAGE)) {
+            if (kind.equals(MediaTypes.VIDEO) && av.available()) {
+                AvProcessor.Video v = av.video(upload, uploads);
+                keep = v.file();
+                made[0] = keep;
+                detected = v.contentType();
+                width = v.width();
+                height = v.height();
+                durationMs = v.durationMs();
+                if (v.poster() != null) {
+                    try {
+                        ImageProcessor.Result frame = images.process(v.poster(), "image/jpeg", uploads);
+                        Files.deleteIfExists(frame.file());
+                        thumbnail = storeThumbnail(frame);
+                        preview = frame.preview();
+                    } catch (ApiException | IOException e) { // a video without a poster is still a video
+                        log.warn("no poster for an uploaded video: {}", e.toString());
+                    } finally {
+                        Files.deleteIfExists(v.poster());
+                    }
+                }
+            } else if (kind.equals(MediaTypes.VOICE) && av.available()) {
+                AvProcessor.Probe probe = av.probe(upload);
+                if (probe.audioCodec() == null) throw new ApiException(ErrorCode.MEDIA_UNREADABLE, "the upload has no audio stream");
+                durationMs = probe.durationMs();
+            } else if (kind.equals(MediaTypes.IMAGE)) {
                 ImageProcessor.Result r;
                 processing.acquireUninterruptibly();
                 try {
@@ -147,18 +176,11 @@ public final class MediaService {
                 }
                 if (r != null) { // re-encoded: metadata gone, upright, at most imageMaxSide
                     keep = r.file();
+                    made[0] = keep;
                     width = r.width();
                     height = r.height();
                     preview = r.preview();
-                    Path thumb = Files.createTempFile(uploads, "thumb-", ".part");
-                    try {
-                        Files.write(thumb, r.thumbnailJpeg());
-                        String thumbSha = sha256(thumb);
-                        blobs.put(thumbSha, thumb);
-                        thumbnail = new Thumbnail(r.thumbnailWidth(), r.thumbnailHeight(), r.thumbnailJpeg().length, thumbSha);
-                    } finally {
-                        Files.deleteIfExists(thumb);
-                    }
+                    thumbnail = storeThumbnail(r);
                 } else {
                     int[] dims = imageSize(upload);
                     if (dims != null) {
@@ -167,24 +189,33 @@ public final class MediaService {
                     }
                 }
             }
-            try {
-                String sha256 = sha256(keep);
-                Media media = new Media(ids.next(), kind, detected, Files.size(keep), sha256, fileName, width, height, null, thumbnail,
-                        preview, clock.millis());
-                blobs.put(sha256, keep);
-                store.insert(p.userId(), media);
-                return media;
-            } finally {
-                if (keep != upload) Files.deleteIfExists(keep);
-            }
+            String sha256 = sha256(keep);
+            Media media = new Media(ids.next(), kind, detected, Files.size(keep), sha256, fileName, width, height, durationMs,
+                    thumbnail, preview, clock.millis());
+            blobs.put(sha256, keep);
+            store.insert(p.userId(), media);
+            return media;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
             try {
                 Files.deleteIfExists(upload);
+                if (made[0] != null) Files.deleteIfExists(made[0]);
             } catch (IOException ignored) {
                 // the uploads folder is swept at start-up
             }
+        }
+    }
+
+    private Thumbnail storeThumbnail(ImageProcessor.Result r) throws IOException {
+        Path thumb = Files.createTempFile(uploads, "thumb-", ".part");
+        try {
+            Files.write(thumb, r.thumbnailJpeg());
+            String thumbSha = sha256(thumb);
+            blobs.put(thumbSha, thumb);
+            return new Thumbnail(r.thumbnailWidth(), r.thumbnailHeight(), r.thumbnailJpeg().length, thumbSha);
+        } finally {
+            Files.deleteIfExists(thumb);
         }
     }
 

@@ -2,7 +2,6 @@ package org.parley.server.media;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Set;
@@ -47,7 +46,9 @@ public final class MediaTypes {
 
     /** The type found in the file's bytes (the file name only breaks ties where the bytes say nothing specific). */
     public String detect(Path file, String fileName) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
+        // TikaInputStream (not a plain stream) lets Tika look past the first bytes: an MP4 is
+        // only told from a QuickTime file by its brand further in.
+        try (InputStream in = org.apache.tika.io.TikaInputStream.get(file)) {
             return base(tika.detect(in, fileName));
         }
     }
