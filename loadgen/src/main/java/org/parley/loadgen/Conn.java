@@ -2,7 +2,6 @@ package org.parley.loadgen;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import java.net.URI;
@@ -12,12 +11,9 @@ import java.util.function.Consumer;
  * One device's socket, driven by Vert.x on its event loop: it syncs first (so it goes live
  * the way a real client does), then hands every frame to the scenario.
  */
-final class Conn implements Peer {
+final class Conn extends Peer {
     final Accounts.User user;
     final int index;
-    private WebSocket ws;
-    private io.vertx.core.Context context;
-    private volatile String closedBy;
 
     Conn(Accounts.User user, int index) {
         this.user = user;
@@ -25,19 +21,18 @@ final class Conn implements Peer {
     }
 
     @Override
-    public int index() {
+    int index() {
         return index;
     }
 
     /** Connects and completes once the node answered the first sync with more=false. */
     @Override
-    public Future<Conn> open(WebSocketClient client, URI base, Consumer<String> onFrame) {
+    Future<Conn> open(WebSocketClient client, URI base, Consumer<String> onFrame) {
         Promise<Conn> live = Promise.promise();
         WebSocketConnectOptions o = new WebSocketConnectOptions().setHost(base.getHost()).setPort(base.getPort()).setURI("/v1/ws")
                 .addHeader("Authorization", "Bearer " + user.token());
         client.connect(o).onFailure(live::tryFail).onSuccess(socket -> {
-            ws = socket;
-            context = io.vertx.core.Vertx.currentContext();
+            attach(socket, () -> live.tryFail("closed before going live"));
             socket.textMessageHandler(text -> {
                 if (!live.future().isComplete()) {
                     if (text.startsWith("{\"type\":\"ready\"")) {
@@ -54,33 +49,8 @@ final class Conn implements Peer {
                 onFrame.accept(text);
             });
             socket.exceptionHandler(e -> live.tryFail(e));
-            socket.closeHandler(v -> {
-                closedBy = socket.closeStatusCode() + " " + socket.closeReason();
-                live.tryFail("closed before going live");
-            });
         });
         return live.future();
-    }
-
-    /** Writes a frame; call on this socket's event loop (see {@link #context()}). */
-    @Override
-    public void send(String frame) {
-        ws.writeTextMessage(frame);
-    }
-
-    @Override
-    public io.vertx.core.Context context() {
-        return context;
-    }
-
-    @Override
-    public String closedBy() {
-        return closedBy;
-    }
-
-    @Override
-    public boolean isClosed() {
-        return ws == null || ws.isClosed();
     }
 
     Future<Void> close() {

@@ -1,9 +1,7 @@
 package org.parley.loadgen;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -18,15 +16,12 @@ import java.util.function.Consumer;
  * binds a resource, sends initial presence, joins its rooms (XEP-0045, no history), and is
  * live once a ping round trip shows the server has taken all of that in.
  */
-final class XmppConn implements Peer {
+final class XmppConn extends Peer {
     static final String FRAMING = "urn:ietf:params:xml:ns:xmpp-framing";
     private final int index;
     private final String domain;
     private final String password;
     private final List<String> rooms;
-    private WebSocket ws;
-    private Context context;
-    private volatile String closedBy;
     /** The last frame received before going live, for a report when sign-in stalls. */
     private volatile String lastBeforeLive = "(nothing yet)";
 
@@ -42,7 +37,7 @@ final class XmppConn implements Peer {
     }
 
     @Override
-    public int index() {
+    int index() {
         return index;
     }
 
@@ -52,14 +47,13 @@ final class XmppConn implements Peer {
     }
 
     @Override
-    public Future<Void> open(WebSocketClient client, URI base, Consumer<String> onFrame) {
+    Future<Void> open(WebSocketClient client, URI base, Consumer<String> onFrame) {
         Promise<Void> live = Promise.promise();
         WebSocketConnectOptions o = new WebSocketConnectOptions().setHost(base.getHost()).setPort(base.getPort()).setURI("/ws")
                 .addSubProtocol("xmpp");
         String open = "<open xmlns='" + FRAMING + "' to='" + domain + "' version='1.0'/>";
         client.connect(o).onFailure(live::tryFail).onSuccess(socket -> {
-            ws = socket;
-            context = Vertx.currentContext();
+            attach(socket, () -> live.tryFail(user(index) + ": closed before going live"));
             boolean[] authed = {false};
             int[] joined = {0};
             socket.textMessageHandler(text -> {
@@ -97,10 +91,6 @@ final class XmppConn implements Peer {
                 }
             });
             socket.exceptionHandler(live::tryFail);
-            socket.closeHandler(v -> {
-                closedBy = socket.closeStatusCode() + " " + socket.closeReason();
-                live.tryFail(user(index) + ": closed before going live");
-            });
             socket.writeTextMessage(open);
         });
         return live.future();
@@ -113,26 +103,6 @@ final class XmppConn implements Peer {
 
     private void ping(WebSocket socket) {
         socket.writeTextMessage("<iq type='get' id='live' to='" + domain + "'><ping xmlns='urn:xmpp:ping'/></iq>");
-    }
-
-    @Override
-    public void send(String frame) {
-        ws.writeTextMessage(frame);
-    }
-
-    @Override
-    public Context context() {
-        return context;
-    }
-
-    @Override
-    public String closedBy() {
-        return closedBy;
-    }
-
-    @Override
-    public boolean isClosed() {
-        return ws == null || ws.isClosed();
     }
 
     /** The few pieces of a stanza the driver reads, found by position: a full XML parse per frame would not keep up. */
