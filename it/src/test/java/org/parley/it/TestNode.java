@@ -40,6 +40,11 @@ final class TestNode implements AutoCloseable {
     }
 
     static TestNode start(Store store, Map<String, String> extra) {
+        return start(store, extra, java.time.Clock.systemUTC());
+    }
+
+    /** With a clock the test moves (retention, expiry). */
+    static TestNode start(Store store, Map<String, String> extra, java.time.Clock clock) {
         Map<String, String> overrides = new HashMap<>(storeSettings(store));
         overrides.put("port", "0");
         overrides.put("host", "127.0.0.1");
@@ -48,7 +53,7 @@ final class TestNode implements AutoCloseable {
         BlockedLoopWatch.INSTANCE.getClass(); // start collecting before the node runs
         // A stricter blocked-thread check than production: any event-loop task over 500 ms is
         // reported, and MessagingContract fails on such reports (nothing may block an event loop).
-        Node node = Node.start(Config.load(null, Map.of(), overrides), java.time.Clock.systemUTC(), o -> o
+        Node node = Node.start(Config.load(null, Map.of(), overrides), clock, o -> o
                 .setMaxEventLoopExecuteTime(500).setMaxEventLoopExecuteTimeUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
                 .setBlockedThreadCheckInterval(100).setBlockedThreadCheckIntervalUnit(java.util.concurrent.TimeUnit.MILLISECONDS));
         return new TestNode(node, overrides.get("pg.schema"), overrides.containsKey("data.dir") ? Path.of(overrides.get("data.dir")) : null);

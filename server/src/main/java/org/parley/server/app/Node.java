@@ -181,6 +181,24 @@ public final class Node implements AutoCloseable {
             this.port = boundPort.get();
             long pingMs = config.wsPingIntervalSeconds() * 1000L;
             vertx.setPeriodic(pingMs, pingMs, id -> connections.heartbeat(config.wsIdleTimeoutSeconds() * 1000L));
+            long sweepMs = config.mediaSweepIntervalSeconds() * 1000L;
+            var sweeping = new java.util.concurrent.atomic.AtomicBoolean();
+            vertx.setPeriodic(sweepMs, sweepMs, id -> {
+                if (!sweeping.compareAndSet(false, true)) return; // the last one is still running
+                try {
+                    blocking.execute(() -> {
+                        try {
+                            media.sweep(Duration.ofDays(config.mediaRetentionDays()), Duration.ofHours(config.mediaUnattachedHours()));
+                        } catch (Exception e) {
+                            log.warn("media retention failed: {}", e.toString());
+                        } finally {
+                            sweeping.set(false);
+                        }
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    sweeping.set(false); // shutting down
+                }
+            });
         } catch (RuntimeException e) {
             db.close();
             throw e;

@@ -130,6 +130,7 @@ public final class MediaService {
      */
     public Media ingest(Principal p, String declaredType, String fileName, Path upload, long size) {
         Path[] made = {null}; // a processed file standing in for the upload, deleted with it whatever happens
+        Path[] thumbFile = {null};
         try {
             String kind = MediaTypes.kindOf(declaredType);
             if (size > limits.of(kind)) throw tooLarge(kind);
@@ -154,7 +155,8 @@ public final class MediaService {
                     try {
                         ImageProcessor.Result frame = images.process(v.poster(), "image/jpeg", uploads);
                         Files.deleteIfExists(frame.file());
-                        thumbnail = storeThumbnail(frame);
+                        thumbFile[0] = thumbnailFile(frame);
+                        thumbnail = thumbnail(frame, thumbFile[0]);
                         preview = frame.preview();
                     } catch (ApiException | IOException e) { // a video without a poster is still a video
                         log.warn("no poster for an uploaded video: {}", e.toString());
@@ -180,7 +182,8 @@ public final class MediaService {
                     width = r.width();
                     height = r.height();
                     preview = r.preview();
-                    thumbnail = storeThumbnail(r);
+                    thumbFile[0] = thumbnailFile(r);
+                    thumbnail = thumbnail(r, thumbFile[0]);
                 } else {
                     int[] dims = imageSize(upload);
                     if (dims != null) {
@@ -192,8 +195,16 @@ public final class MediaService {
             String sha256 = sha256(keep);
             Media media = new Media(ids.next(), kind, detected, Files.size(keep), sha256, fileName, width, height, durationMs,
                     thumbnail, preview, clock.millis());
-            blobs.put(sha256, keep);
+            // The row first, then the bytes: a janitor deleting the same content waits for the
+            // row or is told to skip, so the blob this upload writes next is never deleted under it.
             store.insert(p.userId(), media);
+            try {
+                blobs.put(sha256, keep);
+                if (thumbnail != null) blobs.put(thumbnail.sha256(), thumbFile[0]);
+            } catch (IOException | RuntimeException e) {
+                store.forget(java.util.List.of(media.mediaId()), clock.millis());
+                throw e;
+            }
             return media;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -201,22 +212,44 @@ public final class MediaService {
             try {
                 Files.deleteIfExists(upload);
                 if (made[0] != null) Files.deleteIfExists(made[0]);
+                if (thumbFile[0] != null) Files.deleteIfExists(thumbFile[0]);
             } catch (IOException ignored) {
                 // the uploads folder is swept at start-up
             }
         }
     }
 
-    private Thumbnail storeThumbnail(ImageProcessor.Result r) throws IOException {
+    private Path thumbnailFile(ImageProcessor.Result r) throws IOException {
         Path thumb = Files.createTempFile(uploads, "thumb-", ".part");
-        try {
-            Files.write(thumb, r.thumbnailJpeg());
-            String thumbSha = sha256(thumb);
-            blobs.put(thumbSha, thumb);
-            return new Thumbnail(r.thumbnailWidth(), r.thumbnailHeight(), r.thumbnailJpeg().length, thumbSha);
-        } finally {
-            Files.deleteIfExists(thumb);
+        Files.write(thumb, r.thumbnailJpeg());
+        return thumb;
+    }
+
+    private static Thumbnail thumbnail(ImageProcessor.Result r, Path file) throws IOException {
+        return new Thumbnail(r.thumbnailWidth(), r.thumbnailHeight(), r.thumbnailJpeg().length, sha256(file));
+    }
+
+    /** How long a blob no row names stays before it is deleted (an upload of the same content may be on its way). */
+    static final long BLOB_GRACE_MILLIS = 3600_000L;
+
+    /**
+     * Retention, run now and then: media older than {@code retention} (undownloaded or not) and
+     * uploads in no message after {@code unattached} are forgotten; blobs no row has named for
+     * an hour are deleted. Returns how many media rows and blobs went.
+     */
+    public int[] sweep(java.time.Duration retention, java.time.Duration unattached) throws IOException {
+        long now = clock.millis();
+        int rows = 0, deleted = 0;
+        for (java.util.List<String> batch; !(batch = store.expired(now - retention.toMillis(), now - unattached.toMillis(), 500)).isEmpty(); ) {
+            store.forget(batch, now);
+            rows += batch.size();
+            if (batch.size() < 500) break;
         }
+        for (String sha : store.candidates(now - BLOB_GRACE_MILLIS, 10_000)) {
+            if (store.release(sha, blobs::delete)) deleted++;
+        }
+        if (rows > 0 || deleted > 0) log.info("media retention: {} media forgotten, {} blobs deleted", rows, deleted);
+        return new int[] {rows, deleted};
     }
 
     /** What a download sends: a blob, its type and size, and how the browser should treat it. */

@@ -3,6 +3,7 @@ package org.parley.server.media;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Types;
+import java.util.List;
 import java.util.Optional;
 import org.parley.protocol.Model.Media;
 import org.parley.protocol.Model.Thumbnail;
@@ -41,7 +42,80 @@ public final class SqlMediaStore implements MediaStore {
                 ps.setString(16, m.preview());
                 ps.executeUpdate();
             }
+            // Waits for a janitor deleting one of these blobs right now (it holds the row), then
+            // takes them off its list: the upload writes the blob after this commit.
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM blob_gc WHERE sha256 IN (?, ?)")) {
+                ps.setString(1, m.sha256());
+                ps.setString(2, m.thumbnail() == null ? m.sha256() : m.thumbnail().sha256());
+                ps.executeUpdate();
+            }
             return null;
+        });
+    }
+
+    @Override
+    public List<String> expired(long createdBefore, long unattachedBefore, int limit) {
+        return db.read(c -> Sql.list(c, "SELECT media_id FROM media md WHERE md.created_at < ? OR (md.created_at < ?"
+                + " AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.media_id = md.media_id)) LIMIT ?",
+                rs -> rs.getString(1), createdBefore, unattachedBefore, limit));
+    }
+
+    @Override
+    public void forget(List<String> mediaIds, long now) {
+        if (mediaIds.isEmpty()) return;
+        db.write(c -> {
+            String marks = Sql.marks(mediaIds.size());
+            List<String> shas = Sql.list(c, "SELECT sha256 FROM media WHERE media_id IN (" + marks + ") UNION"
+                    + " SELECT thumb_sha256 FROM media WHERE media_id IN (" + marks + ") AND thumb_sha256 IS NOT NULL",
+                    rs -> rs.getString(1), concat(mediaIds, mediaIds));
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM media WHERE media_id IN (" + marks + ")")) {
+                for (int i = 0; i < mediaIds.size(); i++) ps.setString(i + 1, mediaIds.get(i));
+                ps.executeUpdate();
+            }
+            for (String sha : shas) {
+                if (named(c, sha)) continue; // another upload of the same content lives on
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO blob_gc (sha256, since) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING")) {
+                    ps.setString(1, sha);
+                    ps.setLong(2, now);
+                    ps.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
+    private static Object[] concat(List<String> a, List<String> b) {
+        List<Object> all = new java.util.ArrayList<>(a);
+        all.addAll(b);
+        return all.toArray();
+    }
+
+    private static boolean named(java.sql.Connection c, String sha) throws java.sql.SQLException {
+        return !Sql.list(c, "SELECT 1 FROM media WHERE sha256 = ? OR thumb_sha256 = ? LIMIT 1", rs -> 1, sha, sha).isEmpty();
+    }
+
+    @Override
+    public List<String> candidates(long before, int limit) {
+        return db.read(c -> Sql.list(c, "SELECT sha256 FROM blob_gc WHERE since < ? LIMIT ?", rs -> rs.getString(1), before, limit));
+    }
+
+    @Override
+    public boolean release(String sha256, BlobDeleter delete) {
+        return db.write(c -> {
+            String lock = db.kind().equals("postgres") ? " FOR UPDATE" : ""; // SQLite runs one write at a time anyway
+            if (Sql.list(c, "SELECT sha256 FROM blob_gc WHERE sha256 = ?" + lock, rs -> 1, sha256).isEmpty()) return false;
+            if (!named(c, sha256)) {
+                try {
+                    delete.delete(sha256);
+                } catch (java.io.IOException e) {
+                    throw new java.sql.SQLException("cannot delete blob " + sha256 + ": " + e.getMessage(), e);
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM blob_gc WHERE sha256 = ?")) {
+                ps.setString(1, sha256);
+                ps.executeUpdate();
+            }
+            return true;
         });
     }
 
