@@ -312,11 +312,13 @@ abstract class MediaContract {
         String url = get("/v1/media/" + id, ana, Map.of()).raw().headers().firstValue("Location").orElseThrow();
         Answer asBen = get(url.replace("u=" + ana.userId(), "u=" + ben.userId()), null, Map.of());
         assertThat(asBen.code()).isEqualTo("URL_INVALID");
+        assertThat(get(url.replace("d=" + ana.deviceId(), "d=" + ben.deviceId()), null, Map.of()).code()).as("nor another device")
+                .isEqualTo("URL_INVALID");
         Answer longer = get(url.replaceAll("exp=(\\d+)", "exp=9999999999"), null, Map.of());
         assertThat(longer.code()).isEqualTo("URL_INVALID");
         long past = System.currentTimeMillis() / 1000 - 5;
-        String expired = "/v1/media/" + id + "/content?u=" + ana.userId() + "&exp=" + past + "&sig="
-                + new UrlSigner(SECRET.getBytes(StandardCharsets.UTF_8)).sign(id, ana.userId(), past);
+        String expired = "/v1/media/" + id + "/content?u=" + ana.userId() + "&d=" + ana.deviceId() + "&exp=" + past + "&sig="
+                + new UrlSigner(SECRET.getBytes(StandardCharsets.UTF_8)).sign(id, ana.userId() + "/" + ana.deviceId(), past);
         Answer late = get(expired, null, Map.of());
         assertThat(late.status()).isEqualTo(403);
         assertThat(late.code()).isEqualTo("URL_EXPIRED");

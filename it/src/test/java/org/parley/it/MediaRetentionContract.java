@@ -79,11 +79,16 @@ abstract class MediaRetentionContract {
 
     /** The status a fresh download of the media ends with: 200, or 404 once it is gone. */
     private int fetch(TestNode.Device who, String mediaId) throws Exception {
+        return fetch(who, mediaId, null);
+    }
+
+    private int fetch(TestNode.Device who, String mediaId, String range) throws Exception {
         HttpResponse<String> located = http.send(HttpRequest.newBuilder(URI.create(node.uri() + "/v1/media/" + mediaId))
                 .header("Authorization", "Bearer " + who.token()).build(), HttpResponse.BodyHandlers.ofString());
         if (located.statusCode() != 302) return located.statusCode();
-        return http.send(HttpRequest.newBuilder(URI.create(node.uri() + located.headers().firstValue("Location").orElseThrow())).build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode();
+        HttpRequest.Builder content = HttpRequest.newBuilder(URI.create(node.uri() + located.headers().firstValue("Location").orElseThrow()));
+        if (range != null) content.header("Range", range);
+        return http.send(content.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     private long blobs() throws Exception {
@@ -138,5 +143,23 @@ abstract class MediaRetentionContract {
 
         String fresh = upload(ana, shared);
         assertThat(fetch(ana, fresh)).as("the same content uploaded again is stored again").isEqualTo(200);
+    }
+
+    @Test
+    void withDeleteAfterDownloadMediaGoOnceEveryRecipientDeviceHasThemWhole() throws Exception {
+        node = TestNode.start(store(), Map.of("media.sweepIntervalSeconds", "1", "media.deleteAfterDownload", "true"), clock);
+        TestNode.Device ana = node.signUp("Ana");
+        TestNode.Device ben = node.signUp("Ben");
+        TestNode.Device bensTablet = node.signIn(ben.phone(), null);
+        String chat = ana.rest().openDirect(ben.userId()).chatId();
+        String photo = upload(ana, MediaContract.jpeg(400, 300));
+        send(ana, chat, photo);
+
+        assertThat(fetch(ana, photo)).as("the uploader's own downloads do not count").isEqualTo(200);
+        assertThat(fetch(ben, photo, "bytes=0-99")).as("nor the start of one").isEqualTo(206);
+        assertThat(fetch(ben, photo)).isEqualTo(200);
+        Thread.sleep(2500); // two sweeps
+        assertThat(fetch(bensTablet, photo)).as("Ben's tablet has not got it yet: it stays").isEqualTo(200);
+        await("once the tablet has it too, it goes", () -> quietly(() -> fetch(ana, photo) == 404));
     }
 }

@@ -188,7 +188,8 @@ public final class Node implements AutoCloseable {
                 try {
                     blocking.execute(() -> {
                         try {
-                            media.sweep(Duration.ofDays(config.mediaRetentionDays()), Duration.ofHours(config.mediaUnattachedHours()));
+                            media.sweep(Duration.ofDays(config.mediaRetentionDays()), Duration.ofHours(config.mediaUnattachedHours()),
+                                    config.mediaDeleteAfterDownload());
                         } catch (Exception e) {
                             log.warn("media retention failed: {}", e.toString());
                         } finally {

@@ -237,9 +237,16 @@ public final class MediaService {
      * uploads in no message after {@code unattached} are forgotten; blobs no row has named for
      * an hour are deleted. Returns how many media rows and blobs went.
      */
-    public int[] sweep(java.time.Duration retention, java.time.Duration unattached) throws IOException {
+    public int[] sweep(java.time.Duration retention, java.time.Duration unattached, boolean afterDownload) throws IOException {
         long now = clock.millis();
         int rows = 0, deleted = 0;
+        if (afterDownload) {
+            for (java.util.List<String> batch; !(batch = store.downloadedByAll(500)).isEmpty(); ) {
+                store.forget(batch, now);
+                rows += batch.size();
+                if (batch.size() < 500) break;
+            }
+        }
         for (java.util.List<String> batch; !(batch = store.expired(now - retention.toMillis(), now - unattached.toMillis(), 500)).isEmpty(); ) {
             store.forget(batch, now);
             rows += batch.size();
@@ -252,8 +259,17 @@ public final class MediaService {
         return new int[] {rows, deleted};
     }
 
-    /** What a download sends: a blob, its type and size, and how the browser should treat it. */
-    public record Download(String key, String contentType, long size, boolean attachment, String fileName) {}
+    /**
+     * What a download sends: a blob, its type and size, and how the browser should treat it;
+     * for the media itself (not a thumbnail) also which media and device, to note a whole download.
+     */
+    public record Download(String key, String contentType, long size, boolean attachment, String fileName, String mediaId,
+            String deviceId) {}
+
+    /** A device received the media's last byte (a whole download, or the range that ends it). */
+    public void downloaded(Download d) {
+        if (d.mediaId() != null) store.downloaded(d.mediaId(), d.deviceId(), clock.millis());
+    }
 
     public ApiException tooLarge(String kind) {
         return new ApiException(ErrorCode.MEDIA_TOO_LARGE, "a " + kind + " may be at most " + limits.of(kind) + " bytes");
@@ -270,8 +286,8 @@ public final class MediaService {
         if (!stored.ownerId().equals(p.userId()) && !store.sharedWith(mediaId, p.userId())) throw notFound();
         if (thumbnail && stored.media().thumbnail() == null) throw new ApiException(ErrorCode.MEDIA_NOT_FOUND, "this media has no thumbnail");
         long expires = clock.millis() / 1000 + urlTtlSeconds;
-        return "/v1/media/" + mediaId + "/content?" + (thumbnail ? "v=thumbnail&" : "") + "u=" + p.userId() + "&exp=" + expires + "&sig="
-                + signer.sign(signed(mediaId, thumbnail), p.userId(), expires);
+        return "/v1/media/" + mediaId + "/content?" + (thumbnail ? "v=thumbnail&" : "") + "u=" + p.userId() + "&d=" + p.deviceId()
+                + "&exp=" + expires + "&sig=" + signer.sign(signed(mediaId, thumbnail), holder(p.userId(), p.deviceId()), expires);
     }
 
     /** true for the thumbnail, false for the media itself; anything else is refused. */
@@ -286,8 +302,13 @@ public final class MediaService {
         return thumbnail ? mediaId + "#thumbnail" : mediaId;
     }
 
+    /** Whom a URL is for, as its signature covers it: the user and the device that asked. */
+    public static String holder(String userId, String deviceId) {
+        return userId + "/" + deviceId;
+    }
+
     /** What a signed URL names, once its signature and expiry are checked. */
-    public Download open(String mediaId, String variant, String userId, String exp, String sig) {
+    public Download open(String mediaId, String variant, String userId, String deviceId, String exp, String sig) {
         boolean thumbnail;
         try {
             thumbnail = variant(variant);
@@ -300,7 +321,7 @@ public final class MediaService {
         } catch (NumberFormatException e) {
             throw new ApiException(ErrorCode.URL_INVALID, "the media URL is not one this node signed");
         }
-        if (userId == null || !signer.verify(signed(mediaId, thumbnail), userId, expires, sig)) {
+        if (userId == null || deviceId == null || !signer.verify(signed(mediaId, thumbnail), holder(userId, deviceId), expires, sig)) {
             throw new ApiException(ErrorCode.URL_INVALID, "the media URL is not one this node signed");
         }
         if (clock.millis() / 1000 > expires) throw new ApiException(ErrorCode.URL_EXPIRED, "the media URL has expired");
@@ -308,9 +329,9 @@ public final class MediaService {
         if (thumbnail) {
             Thumbnail t = m.thumbnail();
             if (t == null) throw notFound();
-            return new Download(t.sha256(), "image/jpeg", t.size(), false, null);
+            return new Download(t.sha256(), "image/jpeg", t.size(), false, null, null, null);
         }
-        return new Download(m.sha256(), m.contentType(), m.size(), m.kind().equals(MediaTypes.FILE), m.fileName());
+        return new Download(m.sha256(), m.contentType(), m.size(), m.kind().equals(MediaTypes.FILE), m.fileName(), mediaId, deviceId);
     }
 
     private static ApiException notFound() {

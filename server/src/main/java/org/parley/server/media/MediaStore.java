@@ -16,6 +16,12 @@ public interface MediaStore {
     /** Deletes the rows; the blobs no remaining row names become candidates for deletion, since {@code now}. */
     void forget(java.util.List<String> mediaIds, long now);
 
+    /** Notes that a device downloaded the media whole (once; later ones change nothing). */
+    void downloaded(String mediaId, String deviceId, long at);
+
+    /** Media sent in a chat whose every recipient device (the members' other than the uploader's) has downloaded it whole. */
+    java.util.List<String> downloadedByAll(int limit);
+
     /** Candidate blobs that became candidates before {@code before}; at most {@code limit}. */
     java.util.List<String> candidates(long before, int limit);
 

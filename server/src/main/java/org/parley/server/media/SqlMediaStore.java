@@ -68,6 +68,10 @@ public final class SqlMediaStore implements MediaStore {
             List<String> shas = Sql.list(c, "SELECT sha256 FROM media WHERE media_id IN (" + marks + ") UNION"
                     + " SELECT thumb_sha256 FROM media WHERE media_id IN (" + marks + ") AND thumb_sha256 IS NOT NULL",
                     rs -> rs.getString(1), concat(mediaIds, mediaIds));
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM media_downloads WHERE media_id IN (" + marks + ")")) {
+                for (int i = 0; i < mediaIds.size(); i++) ps.setString(i + 1, mediaIds.get(i));
+                ps.executeUpdate();
+            }
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM media WHERE media_id IN (" + marks + ")")) {
                 for (int i = 0; i < mediaIds.size(); i++) ps.setString(i + 1, mediaIds.get(i));
                 ps.executeUpdate();
@@ -92,6 +96,34 @@ public final class SqlMediaStore implements MediaStore {
 
     private static boolean named(java.sql.Connection c, String sha) throws java.sql.SQLException {
         return !Sql.list(c, "SELECT 1 FROM media WHERE sha256 = ? OR thumb_sha256 = ? LIMIT 1", rs -> 1, sha, sha).isEmpty();
+    }
+
+    @Override
+    public void downloaded(String mediaId, String deviceId, long at) {
+        db.write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO media_downloads (media_id, device_id, downloaded_at) VALUES (?, ?, ?)"
+                    + " ON CONFLICT (media_id, device_id) DO NOTHING")) {
+                ps.setString(1, mediaId);
+                ps.setString(2, deviceId);
+                ps.setLong(3, at);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<String> downloadedByAll(int limit) {
+        // Sent at least once, and no recipient device (a signed-in device of a member, other than
+        // the uploader, whose history shows the message) lacks a whole download.
+        return db.read(c -> Sql.list(c, "SELECT md.media_id FROM media md"
+                + " WHERE EXISTS (SELECT 1 FROM messages m WHERE m.media_id = md.media_id)"
+                + " AND NOT EXISTS (SELECT 1 FROM messages m"
+                + "   JOIN chat_members cm ON cm.chat_id = m.chat_id AND m.seq > cm.joined_seq AND cm.user_id <> md.owner_id"
+                + "   JOIN devices d ON d.user_id = cm.user_id AND d.revoked_at IS NULL"
+                + "   WHERE m.media_id = md.media_id"
+                + "   AND NOT EXISTS (SELECT 1 FROM media_downloads x WHERE x.media_id = md.media_id AND x.device_id = d.device_id))"
+                + " LIMIT ?", rs -> rs.getString(1), limit));
     }
 
     @Override

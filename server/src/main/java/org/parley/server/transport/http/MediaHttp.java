@@ -182,7 +182,8 @@ public final class MediaHttp {
         HttpServerRequest req = ctx.request();
         String mediaId = ctx.pathParam("mediaId");
         execute(ctx, requestId, () -> {
-            MediaService.Download d = media.open(mediaId, req.getParam("v"), req.getParam("u"), req.getParam("exp"), req.getParam("sig"));
+            MediaService.Download d = media.open(mediaId, req.getParam("v"), req.getParam("u"), req.getParam("d"), req.getParam("exp"),
+                    req.getParam("sig"));
             Path file = media.blobs().localFile(d.key()); // null for a remote store
             if (file == null ? !media.blobs().exists(d.key()) : !Files.exists(file)) {
                 throw new ApiException(ErrorCode.MEDIA_NOT_FOUND, "the media's bytes are gone");
@@ -227,11 +228,31 @@ public final class MediaHttp {
                 return;
             }
             res.setStatusCode(206).putHeader("Content-Range", "bytes " + from + "-" + to + "/" + size);
+            if (to == size - 1) noteWhenSent(res, m);
             body(ctx, m, file, from, to - from + 1);
             return;
         }
         res.setStatusCode(200);
+        noteWhenSent(res, m);
         body(ctx, m, file, 0, size);
+    }
+
+    /** Once the last byte has gone out, the device counts as having the media (for media.deleteAfterDownload). */
+    private void noteWhenSent(HttpServerResponse res, MediaService.Download m) {
+        if (m.mediaId() == null) return;
+        res.bodyEndHandler(v -> { // the last byte handed to the connection; a cut-off download never gets here
+            try {
+                blocking.execute(() -> {
+                    try {
+                        media.downloaded(m);
+                    } catch (RuntimeException e) {
+                        LoggerFactory.getLogger(MediaHttp.class).warn("could not note a download of {}: {}", m.mediaId(), e.toString());
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException ignored) {
+                // shutting down: the device may download it again
+            }
+        });
     }
 
     /** From the local file with zero copy, or streamed from a remote store a chunk at a time, waiting for each to be written. */
