@@ -226,6 +226,9 @@ abstract class MediaContract {
         assertThat(outside.status()).isEqualTo(416);
         assertThat(outside.code()).isEqualTo("RANGE_NOT_SATISFIABLE");
         assertThat(outside.raw().headers().firstValue("Content-Range")).hasValue("bytes */" + stored.length);
+        assertThat(outside.raw().headers().firstValue("Cache-Control")).as("an error is not cached for a year").isEmpty();
+        Answer huge = get(url, null, Map.of("Range", "bytes=99999999999999999999-"));
+        assertThat(huge.status()).as("a range that does not parse is ignored").isEqualTo(200);
 
         assertThat(get(url, null, Map.of("If-None-Match", etag)).status()).isEqualTo(304);
 

@@ -150,7 +150,9 @@ public final class Node implements AutoCloseable {
                     .setHost(config.host())
                     .setMaxWebSocketFrameSize(config.wsMaxFrameBytes() * 4)
                     .setMaxWebSocketMessageSize(config.wsMaxFrameBytes() * 4)
-                    .setTcpNoDelay(true);
+                    .setTcpNoDelay(true)
+                    // a connection silent this long is closed: a stalled upload or download ends (sockets are pinged far more often)
+                    .setIdleTimeout(Math.max(120, 4 * config.wsPingIntervalSeconds())).setIdleTimeoutUnit(TimeUnit.SECONDS);
             int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
             AtomicInteger boundPort = new AtomicInteger(config.port());
             java.util.function.Supplier<Router> routers = () -> {

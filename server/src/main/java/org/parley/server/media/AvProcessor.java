@@ -88,7 +88,8 @@ public final class AvProcessor {
     }
 
     private Probe probeNow(Path file) throws IOException {
-        String out = run(List.of("ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", file.toString()));
+        String out = run(List.of("ffprobe", "-v", "error", "-protocol_whitelist", "file", "-print_format", "json", "-show_format",
+                "-show_streams", file.toString()));
         JsonNode root = WireJson.mapper().readTree(out);
         String video = null, audio = null;
         Integer w = null, h = null;
@@ -136,17 +137,22 @@ public final class AvProcessor {
             Probe kept = p;
             if (plays && fits) {
                 try {
-                    run(List.of("ffmpeg", "-nostdin", "-y", "-v", "error", "-i", input.toString(), "-map", "0", "-c", "copy",
-                            "-map_metadata", "-1", "-movflags", "+faststart", "-f", "mp4", keep.toString()));
+                    run(List.of("ffmpeg", "-nostdin", "-y", "-v", "error", "-protocol_whitelist", "file", "-i", input.toString(),
+                            "-map", "0:v:0", "-map", "0:a:0?", "-c", "copy", "-map_metadata", "-1", "-movflags", "+faststart", "-f", "mp4",
+                            keep.toString()));
+                } catch (ApiException e) { // streams MP4 cannot carry as they are: transcode instead
+                    plays = false;
                 } catch (IOException | RuntimeException e) {
                     Files.deleteIfExists(keep);
                     throw e;
                 }
-            } else {
+            }
+            if (!plays || !fits) {
                 boolean landscape = p.width() >= p.height();
                 int boxW = landscape ? MAX_WIDTH : MAX_HEIGHT, boxH = landscape ? MAX_HEIGHT : MAX_WIDTH;
                 String box = "w='min(" + boxW + ",iw)':h='min(" + boxH + ",ih)'"; // fit the box, never enlarge
-                List<String> cmd = new ArrayList<>(List.of("ffmpeg", "-nostdin", "-y", "-v", "error", "-i", input.toString(),
+                List<String> cmd = new ArrayList<>(List.of("ffmpeg", "-nostdin", "-y", "-v", "error", "-protocol_whitelist", "file",
+                        "-i", input.toString(),
                         "-map", "0:v:0", "-map", "0:a:0?", "-c:v", "libx264", "-preset", "veryfast", "-crf", "26", "-pix_fmt", "yuv420p",
                         "-vf", "scale=" + box + ":force_original_aspect_ratio=decrease:force_divisible_by=2",
                         "-c:a", "aac", "-b:a", "128k", "-map_metadata", "-1", "-movflags", "+faststart", "-f", "mp4", keep.toString()));
@@ -161,8 +167,8 @@ public final class AvProcessor {
             Path poster = Files.createTempFile(workDir, "poster-", ".part");
             long at = kept.durationMs() == null ? 0 : Math.min(1000, kept.durationMs() / 2);
             try {
-                run(List.of("ffmpeg", "-nostdin", "-y", "-v", "error", "-ss", String.format(java.util.Locale.ROOT, "%.3f", at / 1000.0),
-                        "-i", keep.toString(), "-frames:v", "1", "-q:v", "3", "-c:v", "mjpeg", "-f", "image2", poster.toString()));
+                run(List.of("ffmpeg", "-nostdin", "-y", "-v", "error", "-protocol_whitelist", "file", "-ss",
+                        String.format(java.util.Locale.ROOT, "%.3f", at / 1000.0), "-i", keep.toString(), "-frames:v", "1", "-q:v", "3", "-c:v", "mjpeg", "-f", "image2", poster.toString()));
                 if (Files.size(poster) == 0) {
                     Files.deleteIfExists(poster);
                     poster = null;
@@ -170,6 +176,10 @@ public final class AvProcessor {
             } catch (ApiException e) { // a video whose frame cannot be taken is still a video
                 Files.deleteIfExists(poster);
                 poster = null;
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(poster);
+                Files.deleteIfExists(keep);
+                throw e;
             }
             return new Video(keep, "video/mp4", kept.width(), kept.height(), kept.durationMs(), poster);
         });
@@ -178,8 +188,10 @@ public final class AvProcessor {
     /** Runs a tool, returns its standard output; a failure or a timeout is MEDIA_UNREADABLE. */
     private String run(List<String> cmd) throws IOException {
         Path err = Files.createTempFile("parley-ff", ".err");
+        Process[] process = {null};
         try {
             Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+            process[0] = p;
             p.getOutputStream().close();
             var out = new java.io.ByteArrayOutputStream();
             Thread reader = Thread.ofVirtual().start(() -> {
@@ -204,6 +216,7 @@ public final class AvProcessor {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         } finally {
+            if (process[0] != null && process[0].isAlive()) process[0].destroyForcibly(); // never outlives its request
             Files.deleteIfExists(err);
         }
     }

@@ -52,12 +52,12 @@ public final class ImageProcessor {
         if (!jpeg && !contentType.equals("image/png")) return null;
         int orientation = jpeg ? exifOrientation(input) : 1;
         BufferedImage image = decode(input, maxSide);
-        image = orient(image, orientation);
         int w = image.getWidth(), h = image.getHeight();
-        if (Math.max(w, h) > maxSide) {
+        if (Math.max(w, h) > maxSide) { // scaled first, turned second: the turn then copies the small picture
             double f = (double) maxSide / Math.max(w, h);
             image = scale(image, Math.max(1, (int) Math.round(w * f)), Math.max(1, (int) Math.round(h * f)), jpeg);
         }
+        image = orient(image, orientation);
         Path out = Files.createTempFile(workDir, "image-", ".part");
         try (ImageOutputStream ios = ImageIO.createImageOutputStream(out.toFile())) {
             if (jpeg) writeJpeg(image, ios, 0.85f);
@@ -66,6 +66,15 @@ public final class ImageProcessor {
             Files.deleteIfExists(out);
             throw e;
         }
+        try {
+            return extras(image, jpeg, out, contentType);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(out);
+            throw e;
+        }
+    }
+
+    private static Result extras(BufferedImage image, boolean jpeg, Path out, String contentType) throws IOException {
         BufferedImage opaque = jpeg ? image : flatten(image);
         BufferedImage thumb = fit(opaque, THUMBNAIL_SIDE);
         ByteArrayOutputStream thumbBytes = new ByteArrayOutputStream();
@@ -96,7 +105,7 @@ public final class ImageProcessor {
                 long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
                 if (pixels > MAX_PIXELS) throw rejected("the image has " + pixels + " pixels; at most " + MAX_PIXELS + " are accepted");
                 ImageReadParam param = reader.getDefaultReadParam();
-                int step = Math.max(reader.getWidth(0), reader.getHeight(0)) / (2 * maxSide);
+                int step = (int) Math.ceil(Math.max(reader.getWidth(0), reader.getHeight(0)) / (2.0 * maxSide));
                 if (step > 1) param.setSourceSubsampling(step, step, 0, 0);
                 return reader.read(0, param);
             } catch (IOException | RuntimeException e) {

@@ -248,7 +248,7 @@ public final class MediaService {
             }
         }
         for (java.util.List<String> batch; !(batch = store.expired(now - retention.toMillis(), now - unattached.toMillis(), 500)).isEmpty(); ) {
-            store.forget(batch, now);
+            store.forgetUnattached(batch, now, now - retention.toMillis());
             rows += batch.size();
             if (batch.size() < 500) break;
         }

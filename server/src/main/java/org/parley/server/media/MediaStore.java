@@ -16,6 +16,12 @@ public interface MediaStore {
     /** Deletes the rows; the blobs no remaining row names become candidates for deletion, since {@code now}. */
     void forget(java.util.List<String> mediaIds, long now);
 
+    /**
+     * {@link #forget} for rows picked as expired: one created after {@code createdBefore} goes
+     * only if, at the moment of deletion, no message carries it (one may have been sent since).
+     */
+    void forgetUnattached(java.util.List<String> mediaIds, long now, long createdBefore);
+
     /** Notes that a device downloaded the media whole (once; later ones change nothing). */
     void downloaded(String mediaId, String deviceId, long at);
 

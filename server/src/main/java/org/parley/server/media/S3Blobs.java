@@ -28,6 +28,9 @@ public final class S3Blobs implements Blobs, AutoCloseable {
                 .endpointOverride(endpoint)
                 .region(Region.of(region))
                 .forcePathStyle(true)
+                // checksums only where S3 requires them: many S3-compatible stores refuse the SDK's default trailers
+                .requestChecksumCalculation(software.amazon.awssdk.core.checksums.RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(software.amazon.awssdk.core.checksums.ResponseChecksumValidation.WHEN_REQUIRED)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)))
                 .build();
         this.bucket = bucket;
@@ -81,7 +84,14 @@ public final class S3Blobs implements Blobs, AutoCloseable {
     public InputStream open(String key, long offset, long length) throws IOException {
         if (length <= 0) return InputStream.nullInputStream();
         try {
-            return s3.getObject(b -> b.bucket(bucket).key(name(key)).range("bytes=" + offset + "-" + (offset + length - 1)));
+            var object = s3.getObject(b -> b.bucket(bucket).key(name(key)).range("bytes=" + offset + "-" + (offset + length - 1)));
+            return new java.io.FilterInputStream(object) {
+                @Override
+                public void close() throws IOException {
+                    object.abort(); // a reader that stops early (a client gone) must not drain the rest, nor hold the connection
+                    super.close();
+                }
+            };
         } catch (S3Exception e) {
             throw new IOException("S3 get of " + key + " failed: " + e.getMessage(), e);
         }

@@ -62,8 +62,22 @@ public final class SqlMediaStore implements MediaStore {
 
     @Override
     public void forget(List<String> mediaIds, long now) {
-        if (mediaIds.isEmpty()) return;
+        forget(mediaIds, now, Long.MAX_VALUE);
+    }
+
+    @Override
+    public void forgetUnattached(List<String> mediaIds, long now, long createdBefore) {
+        forget(mediaIds, now, createdBefore);
+    }
+
+    /** Deletes the rows; those younger than {@code createdBefore} only if no message carries them (checked in this transaction). */
+    private void forget(List<String> given, long now, long createdBefore) {
+        if (given.isEmpty()) return;
         db.write(c -> {
+            List<String> mediaIds = createdBefore == Long.MAX_VALUE ? given : Sql.list(c, "SELECT media_id FROM media md WHERE media_id IN ("
+                    + Sql.marks(given.size()) + ") AND (md.created_at < ? OR NOT EXISTS (SELECT 1 FROM messages m WHERE m.media_id = md.media_id))",
+                    rs -> rs.getString(1), withLast(given, createdBefore));
+            if (mediaIds.isEmpty()) return null;
             String marks = Sql.marks(mediaIds.size());
             List<String> shas = Sql.list(c, "SELECT sha256 FROM media WHERE media_id IN (" + marks + ") UNION"
                     + " SELECT thumb_sha256 FROM media WHERE media_id IN (" + marks + ") AND thumb_sha256 IS NOT NULL",
@@ -88,6 +102,13 @@ public final class SqlMediaStore implements MediaStore {
         });
     }
 
+    private static Object[] withLast(List<String> ids, long last) {
+        Object[] args = new Object[ids.size() + 1];
+        for (int i = 0; i < ids.size(); i++) args[i] = ids.get(i);
+        args[ids.size()] = last;
+        return args;
+    }
+
     private static Object[] concat(List<String> a, List<String> b) {
         List<Object> all = new java.util.ArrayList<>(a);
         all.addAll(b);
@@ -95,7 +116,9 @@ public final class SqlMediaStore implements MediaStore {
     }
 
     private static boolean named(java.sql.Connection c, String sha) throws java.sql.SQLException {
-        return !Sql.list(c, "SELECT 1 FROM media WHERE sha256 = ? OR thumb_sha256 = ? LIMIT 1", rs -> 1, sha, sha).isEmpty();
+        // two indexed look-ups (an OR across two columns would read the whole table)
+        return !Sql.list(c, "SELECT 1 WHERE EXISTS (SELECT 1 FROM media WHERE sha256 = ?) OR EXISTS (SELECT 1 FROM media WHERE thumb_sha256 = ?)",
+                rs -> 1, sha, sha).isEmpty();
     }
 
     @Override

@@ -41,7 +41,7 @@ public final class MediaHttp {
     private static final Logger access = LoggerFactory.getLogger("parley.access");
     /** Its routes, as the docs test reads them. */
     public static final List<String> ROUTES = List.of("POST /v1/media", "GET /v1/media/{mediaId}", "GET /v1/media/{mediaId}/content");
-    private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
+    private static final Pattern RANGE = Pattern.compile("bytes=(\\d{0,18})-(\\d{0,18})");
     /** How long a refused upload's remaining bytes are read and dropped before the connection closes. */
     private static final long LINGER_MS = 2_000;
 
@@ -97,10 +97,18 @@ public final class MediaHttp {
         String token = HttpApi.bearer(req.getHeader(HttpHeaders.AUTHORIZATION));
         Context context = Vertx.currentContext();
         long start = System.nanoTime();
+        boolean[] gone = {false};
+        req.exceptionHandler(e -> gone[0] = true); // the client left while we authenticate
         execute(ctx, requestId, () -> {
             Principal p = auth.authenticate(token);
             Path part = Files.createTempFile(media.uploadsDir(), "upload-", ".part");
-            context.runOnContext(v -> receive(ctx, requestId, p, part, declared, fileName, kind, limit, start));
+            context.runOnContext(v -> {
+                if (gone[0]) {
+                    blocking.execute(() -> discard(part));
+                    return;
+                }
+                receive(ctx, requestId, p, part, declared, fileName, kind, limit, start);
+            });
         });
     }
 
@@ -114,6 +122,13 @@ public final class MediaHttp {
         }).onSuccess(file -> {
             long[] size = {0};
             boolean[] over = {false};
+            file.exceptionHandler(e -> { // a write failed (disk full...): nothing of it is kept
+                if (over[0]) return;
+                over[0] = true;
+                abandon(file, part);
+                failAndClose(ctx, requestId, HttpApi.toApi(new java.io.UncheckedIOException(new IOException("cannot store the upload: "
+                        + e.getMessage(), e)), requestId));
+            });
             req.handler(buf -> {
                 if (over[0]) return;
                 size[0] += buf.length();
@@ -136,6 +151,11 @@ public final class MediaHttp {
             req.endHandler(v -> {
                 if (over[0]) return;
                 file.close().onComplete(closed -> execute(ctx, requestId, () -> {
+                    if (closed.failed() || Files.size(part) != size[0]) { // not all of it reached the disk
+                        Files.deleteIfExists(part);
+                        throw new IOException("the upload could not be stored whole: "
+                                + (closed.failed() ? closed.cause().getMessage() : "short file"));
+                    }
                     Media m = media.ingest(p, declared, fileName, part, size[0]);
                     ctx.vertx().runOnContext(x -> {
                         respondJson(ctx, requestId, 201, m);
@@ -222,13 +242,13 @@ public final class MediaHttp {
                 to = r.group(2).isEmpty() ? size - 1 : Math.min(Long.parseLong(r.group(2)), size - 1);
             }
             if (from >= size || from > to) {
+                res.headers().remove(HttpHeaders.CACHE_CONTROL).remove(HttpHeaders.ETAG).remove("Content-Disposition");
                 res.putHeader("Content-Range", "bytes */" + size);
                 HttpApi.fail(ctx, requestId, new ApiException(ErrorCode.RANGE_NOT_SATISFIABLE,
                         "the media has " + size + " bytes; " + range + " is outside them"));
                 return;
             }
             res.setStatusCode(206).putHeader("Content-Range", "bytes " + from + "-" + to + "/" + size);
-            if (to == size - 1) noteWhenSent(res, m);
             body(ctx, m, file, from, to - from + 1);
             return;
         }
