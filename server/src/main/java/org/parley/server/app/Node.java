@@ -66,6 +66,7 @@ public final class Node implements AutoCloseable {
     private final Config config;
     private final Database db;
     private Blobs blobs;
+    private MediaService media;
     private final Vertx vertx;
     private final ExecutorService blocking;
     private final MessageService messages;
@@ -122,13 +123,12 @@ public final class Node implements AutoCloseable {
             });
 
             var api = new HttpApi(auth, accountService, chats, groups, messages, receipts, bus, blocking, shuttingDown::get, config.httpMaxBodyBytes());
-            MediaService media;
             try {
                 this.blobs = config.mediaStore().equals("s3")
                         ? new S3Blobs(java.net.URI.create(config.mediaS3Endpoint()), config.mediaS3Region(), config.mediaS3Bucket(),
                                 config.mediaS3Prefix(), config.mediaS3AccessKey(), config.mediaS3SecretKey())
                         : new FsBlobs(config.mediaDir().resolve("blobs"));
-                media = new MediaService(mediaStore, blobs,
+                this.media = new MediaService(mediaStore, blobs,
                         new UrlSigner(MediaService.urlKey(config.mediaDir(), config.mediaUrlSecret())),
                         new MediaService.Limits(config.mediaMaxImageBytes(), config.mediaMaxVideoBytes(), config.mediaMaxVoiceBytes(),
                                 config.mediaMaxFileBytes()),
@@ -295,6 +295,7 @@ public final class Node implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        media.close(); // ffmpeg runs of requests the grace period cut short would outlive the JVM
         messages.close();
         receipts.close();
         try {

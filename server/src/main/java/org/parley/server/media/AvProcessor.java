@@ -38,6 +38,7 @@ public final class AvProcessor {
     private final AtomicInteger waiting = new AtomicInteger();
     private final int queue;
     private final long timeoutSeconds;
+    private final java.util.Set<Process> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public AvProcessor(int concurrency, int queue, long timeoutSeconds) {
         this.available = works("ffprobe") && works("ffmpeg");
@@ -185,6 +186,11 @@ public final class AvProcessor {
         });
     }
 
+    /** Kills the tools still running (the node is stopping; their uploads fail). */
+    public void killAll() {
+        for (Process p : live) p.destroyForcibly();
+    }
+
     /** Runs a tool, returns its standard output; a failure or a timeout is MEDIA_UNREADABLE. */
     private String run(List<String> cmd) throws IOException {
         Path err = Files.createTempFile("parley-ff", ".err");
@@ -192,6 +198,7 @@ public final class AvProcessor {
         try {
             Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
             process[0] = p;
+            live.add(p);
             p.getOutputStream().close();
             var out = new java.io.ByteArrayOutputStream();
             Thread reader = Thread.ofVirtual().start(() -> {
@@ -216,7 +223,10 @@ public final class AvProcessor {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         } finally {
-            if (process[0] != null && process[0].isAlive()) process[0].destroyForcibly(); // never outlives its request
+            if (process[0] != null) {
+                live.remove(process[0]);
+                if (process[0].isAlive()) process[0].destroyForcibly(); // never outlives its request
+            }
             Files.deleteIfExists(err);
         }
     }

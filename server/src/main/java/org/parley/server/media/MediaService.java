@@ -102,6 +102,11 @@ public final class MediaService {
         return java.util.Base64.getDecoder().decode(Files.readString(file).trim());
     }
 
+    /** Stops what runs outside the JVM (ffmpeg); the node is shutting down. */
+    public void close() {
+        av.killAll();
+    }
+
     public long limitFor(String kind) {
         return limits.of(kind);
     }

@@ -141,6 +141,7 @@ public final class SqlMediaStore implements MediaStore {
         // the uploader, whose history shows the message) lacks a whole download.
         return db.read(c -> Sql.list(c, "SELECT md.media_id FROM media md"
                 + " WHERE EXISTS (SELECT 1 FROM messages m WHERE m.media_id = md.media_id)"
+                + " AND EXISTS (SELECT 1 FROM media_downloads x WHERE x.media_id = md.media_id)" // someone has it: not for want of devices
                 + " AND NOT EXISTS (SELECT 1 FROM messages m"
                 + "   JOIN chat_members cm ON cm.chat_id = m.chat_id AND m.seq > cm.joined_seq AND cm.user_id <> md.owner_id"
                 + "   JOIN devices d ON d.user_id = cm.user_id AND d.revoked_at IS NULL"
