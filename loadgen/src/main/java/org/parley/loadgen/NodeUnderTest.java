@@ -20,7 +20,6 @@ import java.util.List;
 final class NodeUnderTest implements AutoCloseable {
     private final URI uri;
     private final Process process;
-    private final Path dataDir;
     /** The process whose CPU and memory are reported (ejabberd's Erlang VM runs below a shell). */
     private final long statsPid;
     private final String store;
@@ -28,17 +27,16 @@ final class NodeUnderTest implements AutoCloseable {
     private long cpuTicksAtMark;
     private long markNanos;
 
-    NodeUnderTest(URI uri, Process process, Path dataDir, long statsPid, String store, AutoCloseable stop) {
+    NodeUnderTest(URI uri, Process process, long statsPid, String store, AutoCloseable stop) {
         this.uri = uri;
         this.process = process;
-        this.dataDir = dataDir;
         this.statsPid = statsPid;
         this.store = store;
         this.stop = stop;
     }
 
     static NodeUnderTest attach(String target) {
-        return new NodeUnderTest(URI.create(target.endsWith("/") ? target.substring(0, target.length() - 1) : target), null, null, -1,
+        return new NodeUnderTest(URI.create(target.endsWith("/") ? target.substring(0, target.length() - 1) : target), null, -1,
                 "target", null);
     }
 
@@ -66,7 +64,7 @@ final class NodeUnderTest implements AutoCloseable {
         pb.environment().keySet().removeIf(k -> k.startsWith("PARLEY_"));
         pb.environment().put("JAVA_TOOL_OPTIONS", "-Dlogback.configurationFile=" + writeQuietLogback(data));
         Process p = pb.start();
-        NodeUnderTest node = new NodeUnderTest(URI.create("http://127.0.0.1:" + port), p, data, p.pid(), o.store(), null);
+        NodeUnderTest node = new NodeUnderTest(URI.create("http://127.0.0.1:" + port), p, p.pid(), o.store(), null);
         awaitHealthy(node.uri, p, "/health", data.resolve("node.log"));
         return node;
     }
@@ -111,10 +109,6 @@ final class NodeUnderTest implements AutoCloseable {
     /** What the figures were measured on: sqlite, postgres, ejabberd/postgres or target. */
     String storeDescription(Options o) {
         return store;
-    }
-
-    Path dataDir() {
-        return dataDir;
     }
 
     /** Starts the CPU measurement window. */
