@@ -91,6 +91,24 @@ public final class ImageProcessor {
                 thumb.getHeight(), preview);
     }
 
+    /** Width and height from the image's header, or null where Java cannot read the format (WebP, HEIC). */
+    static int[] size(Path file) throws IOException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            if (in == null) return null;
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) return null;
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                return new int[] {reader.getWidth(0), reader.getHeight(0)};
+            } catch (IOException | RuntimeException e) {
+                throw new ApiException(ErrorCode.MEDIA_TYPE_REJECTED, "the image cannot be read: " + e.getMessage());
+            } finally {
+                reader.dispose();
+            }
+        }
+    }
+
     /**
      * Decodes, skipping pixels (subsampling) when the picture is more than twice the size kept:
      * memory then follows what is kept, not what the camera took.

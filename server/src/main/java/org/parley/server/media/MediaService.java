@@ -9,10 +9,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.HexFormat;
-import java.util.Iterator;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
 import org.parley.protocol.ApiException;
 import org.parley.protocol.ErrorCode;
 import org.parley.protocol.Model.Media;
@@ -190,7 +186,7 @@ public final class MediaService {
                     thumbFile[0] = thumbnailFile(r);
                     thumbnail = thumbnail(r, thumbFile[0]);
                 } else {
-                    int[] dims = imageSize(upload);
+                    int[] dims = ImageProcessor.size(upload);
                     if (dims != null) {
                         width = dims[0];
                         height = dims[1];
@@ -354,21 +350,4 @@ public final class MediaService {
         }
     }
 
-    /** Width and height from the image's header, or null where Java cannot read the format (WebP, HEIC). */
-    static int[] imageSize(Path file) throws IOException {
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            if (in == null) return null;
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) return null;
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                return new int[] {reader.getWidth(0), reader.getHeight(0)};
-            } catch (IOException | RuntimeException e) {
-                throw new ApiException(ErrorCode.MEDIA_TYPE_REJECTED, "the image cannot be read: " + e.getMessage());
-            } finally {
-                reader.dispose();
-            }
-        }
-    }
 }
