@@ -20,6 +20,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.parley.protocol.Frames;
+import org.parley.protocol.Model;
 import org.parley.protocol.Model.Message;
 import org.parley.protocol.WireJson;
 
@@ -42,6 +43,12 @@ public final class ParleyClient implements AutoCloseable {
 
         /** Connected and caught up: everything missed while away has been delivered. */
         default void onCaughtUp() {}
+
+        /** A watched user came online, went offline, or changed who may see it (see {@link #subscribePresence}). */
+        default void onPresence(Model.Presence presence) {}
+
+        /** A member of one of your chats is typing, recording, or stopped (paused). */
+        default void onTyping(Frames.TypingState typing) {}
 
         default void onDisconnected(int code, String reason) {}
 
@@ -72,6 +79,8 @@ public final class ParleyClient implements AutoCloseable {
     private boolean started;
     private boolean closed;
     private boolean caughtUp;
+    /** The presence subscription, sent again on every reconnect (null: none). */
+    private String presenceFrame;
     /** Between a sync and its last answer: messages now are catch-up, not live. */
     private boolean syncing;
     private long lastHeard;
@@ -164,6 +173,26 @@ public final class ParleyClient implements AutoCloseable {
         dispatcher.execute(() -> {
             if (ws != null && caughtUp) write(WireJson.encode(new Frames.Read(null, chatId, upToSeq)));
             else CompletableFuture.runAsync(() -> rest.markRead(chatId, upToSeq), io);
+        });
+    }
+
+    /**
+     * Watches the presence of the other members of these chats (the ones on screen);
+     * replaces the previous list and is sent again after every reconnect.
+     */
+    public void subscribePresence(java.util.List<String> chatIds) {
+        String frame = WireJson.encode(new Frames.SubscribePresence(null, chatIds));
+        dispatcher.execute(() -> {
+            presenceFrame = chatIds.isEmpty() ? null : frame;
+            if (ws != null && caughtUp) write(frame);
+        });
+    }
+
+    /** Tells the chat's members this user is typing, recording or stopped ("paused"); renew every few seconds. Dropped while offline. */
+    public void typing(String chatId, String state) {
+        String frame = WireJson.encode(new Frames.Typing(null, chatId, state));
+        dispatcher.execute(() -> {
+            if (ws != null && caughtUp) write(frame);
         });
     }
 
@@ -276,6 +305,7 @@ public final class ParleyClient implements AutoCloseable {
                     onTheWire.clear();
                     pump();
                     flushDelivered();
+                    if (presenceFrame != null) write(presenceFrame);
                     listener.onCaughtUp();
                 }
             }
@@ -305,6 +335,8 @@ public final class ParleyClient implements AutoCloseable {
                 listener.onSignedOut();
             }
             case Frames.Pong p -> {}
+            case Model.Presence p -> listener.onPresence(p);
+            case Frames.TypingState t -> listener.onTyping(t);
         }
     }
 

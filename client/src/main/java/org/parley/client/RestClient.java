@@ -150,6 +150,37 @@ public final class RestClient {
         call("POST", "/v1/chats/" + chatId + "/read", "{\"upToSeq\":" + upToSeq + "}", Void.class);
     }
 
+    public Model.Presence presence(String userId) {
+        return call("GET", "/v1/users/" + userId + "/presence", null, Model.Presence.class);
+    }
+
+    public Model.Settings settings() {
+        return call("GET", "/v1/me/settings", null, Model.Settings.class);
+    }
+
+    public Model.Settings putSettings(Model.Settings settings) {
+        return call("PUT", "/v1/me/settings", WireJson.encode(settings), Model.Settings.class);
+    }
+
+    /** Registers this device's push address: a {@code Requests.PushRegistration} as JSON fields. */
+    public void registerPush(org.parley.protocol.Requests.PushRegistration registration) {
+        call("PUT", "/v1/devices/current/push", WireJson.encode(registration), Void.class);
+    }
+
+    public void unregisterPush() {
+        call("DELETE", "/v1/devices/current/push", null, Void.class);
+    }
+
+    public Model.VapidKey vapidKey() {
+        return call("GET", "/v1/push/vapid", null, Model.VapidKey.class);
+    }
+
+    /** No pushes for the chat until {@code until} (epoch ms); null unmutes. */
+    public void mute(String chatId, Long until) {
+        if (until == null) call("DELETE", "/v1/chats/" + chatId + "/mute", null, Void.class);
+        else call("PUT", "/v1/chats/" + chatId + "/mute", json("until", until), Void.class);
+    }
+
     /** Builds a JSON object from name/value pairs, leaving out null values. */
     static String json(Object... pairs) {
         var node = WireJson.mapper().createObjectNode();

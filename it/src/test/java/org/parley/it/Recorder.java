@@ -16,6 +16,8 @@ class Recorder implements ParleyClient.Listener {
     final List<Message> messages = new CopyOnWriteArrayList<>();
     final List<Frames.Receipt> receipts = new CopyOnWriteArrayList<>();
     final List<Frames.Membership> memberships = new CopyOnWriteArrayList<>();
+    final List<org.parley.protocol.Model.Presence> presences = new CopyOnWriteArrayList<>();
+    final List<Frames.TypingState> typings = new CopyOnWriteArrayList<>();
     final AtomicInteger caughtUp = new AtomicInteger();
     final AtomicInteger disconnects = new AtomicInteger();
     final AtomicInteger signedOut = new AtomicInteger();
@@ -33,6 +35,23 @@ class Recorder implements ParleyClient.Listener {
     @Override
     public void onMembership(Frames.Membership change) {
         memberships.add(change);
+    }
+
+    @Override
+    public void onPresence(org.parley.protocol.Model.Presence presence) {
+        presences.add(presence);
+    }
+
+    @Override
+    public void onTyping(Frames.TypingState typing) {
+        typings.add(typing);
+    }
+
+    /** The last presence frame heard about the user, or null. */
+    org.parley.protocol.Model.Presence lastPresenceOf(String userId) {
+        org.parley.protocol.Model.Presence last = null;
+        for (var p : presences) if (p.userId().equals(userId)) last = p;
+        return last;
     }
 
     @Override

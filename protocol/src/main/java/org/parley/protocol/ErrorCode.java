@@ -38,6 +38,8 @@ public enum ErrorCode {
     RANGE_NOT_SATISFIABLE(416, "The Range header asks for bytes outside the media."),
     URL_EXPIRED(403, "The signed media URL has expired; ask GET /v1/media/{mediaId} for a new one."),
     URL_INVALID(403, "The signed media URL was altered or is not for this media."),
+    PUSH_ENDPOINT_REJECTED(422, "The Web Push endpoint is not an https URL on a push service this node allows (push.webPush.allowedHosts)."),
+    PUSH_PROVIDER_OFF(422, "This node has no credentials for that push provider (FCM or APNs); register another kind."),
     STORE_UNAVAILABLE(503, "The store does not answer; retry later."),
     SHUTTING_DOWN(503, "The node is shutting down; retry on another node or later."),
     INTERNAL(500, "An unexpected error; it has been logged with the request id.");

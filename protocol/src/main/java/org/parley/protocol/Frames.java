@@ -16,9 +16,11 @@ public final class Frames {
         @JsonSubTypes.Type(Sync.class),
         @JsonSubTypes.Type(Delivered.class),
         @JsonSubTypes.Type(Read.class),
-        @JsonSubTypes.Type(Ping.class)
+        @JsonSubTypes.Type(Ping.class),
+        @JsonSubTypes.Type(SubscribePresence.class),
+        @JsonSubTypes.Type(Typing.class)
     })
-    public sealed interface ClientFrame permits Send, Sync, Delivered, Read, Ping {
+    public sealed interface ClientFrame permits Send, Sync, Delivered, Read, Ping, SubscribePresence, Typing {
         String id();
     }
 
@@ -78,6 +80,33 @@ public final class Frames {
     @JsonTypeName("ping")
     public record Ping(String id) implements ClientFrame {}
 
+    /**
+     * The chats the device shows: it gets a {@code presence} frame for each of their other
+     * members now and whenever one changes. Replaces the previous subscription; an empty
+     * list ends it.
+     */
+    @JsonTypeName("subscribePresence")
+    public record SubscribePresence(String id, java.util.List<String> chatIds) implements ClientFrame {
+        public static final int MAX_CHATS = 200;
+
+        public SubscribePresence {
+            chatIds = chatIds == null ? java.util.List.of() : java.util.List.copyOf(chatIds);
+            if (chatIds.size() > MAX_CHATS) throw ApiException.invalid("at most " + MAX_CHATS + " chatIds");
+            for (String c : chatIds) Validate.id("chatIds", c);
+        }
+    }
+
+    /** I am typing or recording a voice note in the chat, or stopped ({@code paused}); renew within 5 s or it lapses. */
+    @JsonTypeName("typing")
+    public record Typing(String id, String chatId, String state) implements ClientFrame {
+        public static final java.util.List<String> STATES = java.util.List.of("typing", "recording", "paused");
+
+        public Typing {
+            Validate.id("chatId", chatId);
+            if (state == null || !STATES.contains(state)) throw ApiException.invalid("state must be one of " + STATES);
+        }
+    }
+
     /** Frames the node sends. */
     @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
     @JsonSubTypes({
@@ -89,9 +118,16 @@ public final class Frames {
         @JsonSubTypes.Type(Pong.class),
         @JsonSubTypes.Type(Ready.class),
         @JsonSubTypes.Type(SignedOut.class),
-        @JsonSubTypes.Type(Membership.class)
+        @JsonSubTypes.Type(Membership.class),
+        @JsonSubTypes.Type(value = Model.Presence.class, name = "presence"),
+        @JsonSubTypes.Type(TypingState.class)
     })
-    public sealed interface ServerFrame permits Model.Message, Ack, Error, Receipt, Synced, Pong, Ready, SignedOut, Membership {}
+    public sealed interface ServerFrame permits Model.Message, Ack, Error, Receipt, Synced, Pong, Ready, SignedOut, Membership, Model.Presence,
+            TypingState {}
+
+    /** A member of one of your chats is typing, recording, or stopped ({@code paused}: also sent when 5 s pass without renewal). */
+    @JsonTypeName("typing")
+    public record TypingState(String chatId, String userId, String state) implements ServerFrame {}
 
     /**
      * Your membership in a group changed: {@code change} is added, removed, left or role

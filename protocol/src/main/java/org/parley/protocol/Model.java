@@ -110,7 +110,8 @@ public final class Model {
             String role,
             Integer memberCount,
             Boolean onlyAdminsSend,
-            Boolean onlyAdminsEdit) {}
+            Boolean onlyAdminsEdit,
+            Long mutedUntil) {}
 
     public record Chats(List<Chat> chats) {}
 
@@ -119,4 +120,40 @@ public final class Model {
     public record ErrorDetail(String code, String message, String requestId) {}
 
     public record Health(String status, String store, String node, long uptimeMs) {}
+
+    /**
+     * A user's online state as the asker may see it: when the user hides it (or the asker
+     * hides theirs: it is reciprocal) {@code online} is false and {@code lastSeen} null.
+     */
+    public record Presence(String userId, boolean online, Long lastSeen) implements Frames.ServerFrame {}
+
+    /** Daily do-not-disturb window: from and to are "HH:mm" in {@code timeZone} (IANA); from > to spans midnight. */
+    public record Dnd(String from, String to, String timeZone) {
+        private static final java.util.regex.Pattern HHMM = java.util.regex.Pattern.compile("([01][0-9]|2[0-3]):[0-5][0-9]");
+
+        public void validate() {
+            if (from == null || !HHMM.matcher(from).matches()) throw ApiException.invalid("dnd.from must be HH:mm");
+            if (to == null || !HHMM.matcher(to).matches()) throw ApiException.invalid("dnd.to must be HH:mm");
+            if (from.equals(to)) throw ApiException.invalid("dnd.from and dnd.to must differ");
+            Validate.required("dnd.timeZone", timeZone);
+            try {
+                java.time.ZoneId.of(timeZone);
+            } catch (java.time.DateTimeException e) {
+                throw ApiException.invalid("dnd.timeZone is not an IANA time zone (like Europe/Berlin)");
+            }
+        }
+
+        public static int minutes(String hhmm) {
+            return Integer.parseInt(hhmm.substring(0, 2)) * 60 + Integer.parseInt(hhmm.substring(3));
+        }
+    }
+
+    /** Privacy and notification settings (GET/PUT /v1/me/settings). */
+    public record Settings(String lastSeen, boolean notificationPreviews, Dnd dnd) {
+        public static final List<String> VISIBILITIES = List.of("everyone", "contacts", "nobody");
+    }
+
+    /** The key a browser passes to PushManager.subscribe as applicationServerKey (base64url, uncompressed P-256 point). */
+    public record VapidKey(String publicKey) {}
+
 }

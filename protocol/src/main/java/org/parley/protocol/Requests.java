@@ -139,4 +139,67 @@ public final class Requests {
             if (upToSeq < 0) throw ApiException.invalid("upToSeq must be >= 0");
         }
     }
+
+    /**
+     * PUT /v1/me/settings: the whole settings object. {@code lastSeen} is who sees my online
+     * state and last seen (everyone, contacts, nobody; reciprocal). {@code dnd}, when given,
+     * is a daily window in which no push is sent.
+     */
+    public record SettingsUpdate(String lastSeen, Boolean notificationPreviews, Model.Dnd dnd) {
+        public SettingsUpdate {
+            Validate.required("lastSeen", lastSeen);
+            if (!Model.Settings.VISIBILITIES.contains(lastSeen)) throw ApiException.invalid("lastSeen must be one of " + Model.Settings.VISIBILITIES);
+            if (notificationPreviews == null) throw ApiException.invalid("notificationPreviews is required");
+            if (dnd != null) dnd.validate();
+        }
+    }
+
+    /**
+     * PUT /v1/devices/current/push: this device's push address. {@code type} webPush needs
+     * {@code endpoint}, {@code p256dh} and {@code auth} (from PushSubscription.toJSON());
+     * fcm needs {@code token}; apns needs {@code token} (hex) and {@code topic} (the bundle id).
+     */
+    public record PushRegistration(String type, String endpoint, String p256dh, String auth, String token, String topic) {
+        private static final java.util.regex.Pattern B64URL = java.util.regex.Pattern.compile("[A-Za-z0-9_-]+={0,2}");
+
+        public PushRegistration {
+            Validate.required("type", type);
+            switch (type) {
+                case "webPush" -> {
+                    Validate.required("endpoint", endpoint);
+                    if (endpoint.length() > 2048) throw ApiException.invalid("endpoint is longer than 2048 characters");
+                    requireBase64Url("p256dh", p256dh, 80, 100); // 65-byte P-256 point
+                    requireBase64Url("auth", auth, 16, 32); // 16-byte secret
+                    if (token != null || topic != null) throw ApiException.invalid("webPush takes endpoint, p256dh and auth only");
+                }
+                case "fcm" -> {
+                    Validate.required("token", token);
+                    if (token.length() > 4096 || !token.matches("[A-Za-z0-9_:.-]+")) throw ApiException.invalid("token is not an FCM registration token");
+                    if (endpoint != null || p256dh != null || auth != null || topic != null) throw ApiException.invalid("fcm takes token only");
+                }
+                case "apns" -> {
+                    Validate.required("token", token);
+                    if (!token.matches("[0-9a-fA-F]{64,200}")) throw ApiException.invalid("token must be the APNs device token in hex");
+                    Validate.required("topic", topic);
+                    if (!topic.matches("[A-Za-z0-9.-]{1,255}")) throw ApiException.invalid("topic must be the app's bundle id");
+                    if (endpoint != null || p256dh != null || auth != null) throw ApiException.invalid("apns takes token and topic only");
+                }
+                default -> throw ApiException.invalid("type must be webPush, fcm or apns");
+            }
+        }
+
+        private static void requireBase64Url(String field, String value, int min, int max) {
+            Validate.required(field, value);
+            if (value.length() < min || value.length() > max || !B64URL.matcher(value).matches()) {
+                throw ApiException.invalid(field + " must be base64url");
+            }
+        }
+    }
+
+    /** PUT /v1/chats/{chatId}/mute: no pushes for this chat until {@code until} (epoch ms; "always" is any far-future time). */
+    public record MuteRequest(long until) {
+        public MuteRequest {
+            if (until <= 0 || until > 253_402_300_799_999L) throw ApiException.invalid("until must be an epoch-millisecond time before year 10000");
+        }
+    }
 }

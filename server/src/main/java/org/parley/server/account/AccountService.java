@@ -65,4 +65,14 @@ public final class AccountService {
             throw new ApiException(ErrorCode.DEVICE_NOT_FOUND, "no such device");
         }
     }
+
+    public org.parley.protocol.Model.Settings settings(Principal p) {
+        return accounts.settings(p.userId()).orElseThrow(() -> new ApiException(ErrorCode.UNAUTHENTICATED, "user no longer exists"));
+    }
+
+    public org.parley.protocol.Model.Settings putSettings(Principal p, org.parley.protocol.Requests.SettingsUpdate update) {
+        var settings = new org.parley.protocol.Model.Settings(update.lastSeen(), update.notificationPreviews(), update.dnd());
+        if (!accounts.putSettings(p.userId(), settings)) throw new ApiException(ErrorCode.UNAUTHENTICATED, "user no longer exists");
+        return settings;
+    }
 }

@@ -15,4 +15,15 @@ public interface AccountStore {
 
     /** Sets the given fields (null = unchanged); empty when the user does not exist. */
     Optional<User> updateProfile(String userId, String displayName, String about);
+
+    /** Privacy and notification settings; empty when the user does not exist. */
+    Optional<org.parley.protocol.Model.Settings> settings(String userId);
+
+    /** Replaces the settings; false when the user does not exist. */
+    boolean putSettings(String userId, org.parley.protocol.Model.Settings settings);
+
+    /** When the user's last device went away (null: never seen, or unknown user). */
+    Long lastSeen(String userId);
+
+    void setLastSeen(String userId, long at);
 }

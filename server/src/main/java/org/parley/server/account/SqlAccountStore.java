@@ -47,4 +47,49 @@ public final class SqlAccountStore implements AccountStore {
             return Sql.one(c, "SELECT " + COLUMNS + " FROM users WHERE user_id = ?", SqlAccountStore::user, userId);
         });
     }
+
+    @Override
+    public Optional<org.parley.protocol.Model.Settings> settings(String userId) {
+        return db.read(c -> Sql.one(c, "SELECT last_seen_visibility, notification_previews, dnd_from, dnd_to, time_zone FROM users WHERE user_id = ?",
+                rs -> {
+                    Integer from = (Integer) nullable(rs.getInt("dnd_from"), rs.wasNull());
+                    Integer to = (Integer) nullable(rs.getInt("dnd_to"), rs.wasNull());
+                    var dnd = from == null || to == null ? null
+                            : new org.parley.protocol.Model.Dnd(hhmm(from), hhmm(to), rs.getString("time_zone"));
+                    return new org.parley.protocol.Model.Settings(rs.getString("last_seen_visibility"), rs.getInt("notification_previews") != 0, dnd);
+                }, userId));
+    }
+
+    private static Object nullable(int value, boolean wasNull) {
+        return wasNull ? null : value;
+    }
+
+    private static String hhmm(int minutes) {
+        return String.format("%02d:%02d", minutes / 60, minutes % 60);
+    }
+
+    @Override
+    public boolean putSettings(String userId, org.parley.protocol.Model.Settings s) {
+        var dnd = s.dnd();
+        return db.write(c -> Sql.update(c, "UPDATE users SET last_seen_visibility = ?, notification_previews = ?, dnd_from = ?, dnd_to = ?,"
+                + " time_zone = ? WHERE user_id = ?", s.lastSeen(), s.notificationPreviews() ? 1 : 0,
+                dnd == null ? null : org.parley.protocol.Model.Dnd.minutes(dnd.from()), dnd == null ? null : org.parley.protocol.Model.Dnd.minutes(dnd.to()),
+                dnd == null ? null : dnd.timeZone(), userId)) > 0;
+    }
+
+    @Override
+    public Long lastSeen(String userId) {
+        long at = db.read(c -> Sql.one(c, "SELECT last_seen_at FROM users WHERE user_id = ?", rs -> {
+            long v = rs.getLong(1);
+            return rs.wasNull() ? -1L : v;
+        }, userId)).orElse(-1L);
+        return at < 0 ? null : at;
+    }
+
+    @Override
+    public void setLastSeen(String userId, long at) {
+        // never backwards: a late write from a slower path must not undo a newer one
+        db.write(c -> Sql.update(c, "UPDATE users SET last_seen_at = ? WHERE user_id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)",
+                at, userId, at));
+    }
 }

@@ -46,8 +46,15 @@ public final class SqlDeviceStore implements DeviceStore {
 
     @Override
     public boolean revoke(String userId, String deviceId, long now) {
-        return db.write(c -> Sql.update(c, "UPDATE devices SET revoked_at = ? WHERE user_id = ? AND device_id = ? AND revoked_at IS NULL",
-                now, userId, deviceId)) == 1;
+        return db.write(c -> {
+            int revoked = Sql.update(c, "UPDATE devices SET revoked_at = ? WHERE user_id = ? AND device_id = ? AND revoked_at IS NULL",
+                    now, userId, deviceId);
+            if (revoked == 1) { // a signed-out device is woken no more
+                Sql.update(c, "DELETE FROM push_jobs WHERE device_id = ?", deviceId);
+                Sql.update(c, "DELETE FROM push_endpoints WHERE device_id = ?", deviceId);
+            }
+            return revoked;
+        }) == 1;
     }
 
     @Override

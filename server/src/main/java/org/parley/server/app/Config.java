@@ -66,6 +66,22 @@ public record Config(
         String mediaS3Prefix,
         String mediaS3AccessKey,
         String mediaS3SecretKey,
+        int pushGraceSeconds,
+        int pushCollapseMillis,
+        int pushRetryBaseMillis,
+        int pushMaxAttempts,
+        int pushTtlSeconds,
+        int pushConcurrency,
+        Path pushTrustCertFile,
+        List<String> pushWebPushAllowedHosts,
+        String pushWebPushSubject,
+        String pushWebPushVapidPrivateKey,
+        Path pushFcmServiceAccountFile,
+        String pushFcmUrl,
+        Path pushApnsKeyFile,
+        String pushApnsKeyId,
+        String pushApnsTeamId,
+        String pushApnsUrl,
         int shutdownGraceSeconds) {
 
     /** A configuration problem, named by key; start-up stops with this message. */
@@ -96,7 +112,7 @@ public record Config(
             new Key("auth.signInsPerIpPerHour", "60", "sign-in attempts per client address per hour"),
             new Key("auth.lookupsPerUserPerHour", "600", "phone-number look-ups per user per hour"),
             new Key("ws.pingIntervalSeconds", "25", "server ping interval"),
-            new Key("ws.idleTimeoutSeconds", "60", "close a socket silent this long"),
+            new Key("ws.idleTimeoutSeconds", "30", "close a socket silent this long (its user goes offline, last seen = when it was last heard)"),
             new Key("ws.maxFrameBytes", "262144", "largest WebSocket message accepted"),
             new Key("ws.outboundQueueBytes", "1048576", "bytes queued to a socket before it counts as stalled and is closed"),
             new Key("ws.syncBatch", "1000", "messages per sync answer"),
@@ -124,6 +140,23 @@ public record Config(
             new Key("media.s3.prefix", "", "prefix of Parley's object names in the bucket"),
             new Key("media.s3.accessKey", "", "S3 access key"),
             new Key("media.s3.secretKey", "", "S3 secret key"),
+            new Key("push.graceSeconds", "5", "how long a connected device has to confirm delivery before the user's other devices are pushed"),
+            new Key("push.collapseMillis", "1000", "how long after a message its push waits, so that a burst in one chat goes out as one notification"),
+            new Key("push.retryBaseMillis", "2000", "first retry delay of a failed push; doubles each attempt (at most an hour), with jitter"),
+            new Key("push.maxAttempts", "10", "attempts before a push job goes to the dead letters (push_dead)"),
+            new Key("push.ttlSeconds", "86400", "how long a provider keeps a notification for an unreachable device"),
+            new Key("push.concurrency", "64", "push requests in flight at once per node"),
+            new Key("push.trustCertFile", "", "PEM certificates trusted for push requests besides the JDK's (a private relay)"),
+            new Key("push.webPush.allowedHosts", "fcm.googleapis.com,updates.push.services.mozilla.com,*.notify.windows.com,web.push.apple.com",
+                    "Web Push services devices may register endpoints on (host or host:port, *.domain, comma-separated)"),
+            new Key("push.webPush.subject", "mailto:admin@localhost", "VAPID contact (mailto: or https: URL) push services may use to reach the operator"),
+            new Key("push.webPush.vapidPrivateKey", "", "VAPID private key (base64url: the 32-byte key web-push tools print, or PKCS#8), the same on every node (default: generated into data.dir/vapid.key)"),
+            new Key("push.fcm.serviceAccountFile", "", "Firebase service-account JSON; FCM is off without it"),
+            new Key("push.fcm.url", "https://fcm.googleapis.com", "FCM HTTP v1 API base URL"),
+            new Key("push.apns.keyFile", "", "APNs auth key (.p8); APNs is off without it"),
+            new Key("push.apns.keyId", "", "the .p8 key's id (required with push.apns.keyFile)"),
+            new Key("push.apns.teamId", "", "Apple developer team id (required with push.apns.keyFile)"),
+            new Key("push.apns.url", "https://api.push.apple.com", "APNs base URL (https://api.sandbox.push.apple.com for development builds)"),
             new Key("shutdown.graceSeconds", "10", "time to finish in-flight work on SIGTERM"));
 
     public static List<String> keyNames() {
@@ -238,6 +271,22 @@ public record Config(
                 optional(v, "media.s3.prefix") == null ? "" : optional(v, "media.s3.prefix"),
                 s3(v, "media.s3.accessKey"),
                 s3(v, "media.s3.secretKey"),
+                integer(v, "push.graceSeconds", 0, 3600),
+                integer(v, "push.collapseMillis", 0, 60_000),
+                integer(v, "push.retryBaseMillis", 100, 3_600_000),
+                integer(v, "push.maxAttempts", 1, 100),
+                integer(v, "push.ttlSeconds", 0, 2_419_200),
+                integer(v, "push.concurrency", 1, 10_000),
+                file(v, "push.trustCertFile"),
+                hosts(v, "push.webPush.allowedHosts"),
+                subject(v, "push.webPush.subject"),
+                optional(v, "push.webPush.vapidPrivateKey"),
+                file(v, "push.fcm.serviceAccountFile"),
+                url(v, "push.fcm.url"),
+                file(v, "push.apns.keyFile"),
+                apns(v, "push.apns.keyId"),
+                apns(v, "push.apns.teamId"),
+                url(v, "push.apns.url"),
                 integer(v, "shutdown.graceSeconds", 0, 600));
     }
 
@@ -255,6 +304,46 @@ public record Config(
             throw new Invalid("config key '" + key + "' must be an http(s) URL, got '" + s + "'");
         }
         return s;
+    }
+
+    /** An optional file that must exist when given. */
+    private static Path file(Map<String, String> v, String key) {
+        String s = optional(v, key);
+        if (s == null) return null;
+        Path p = Path.of(s);
+        if (!Files.isReadable(p)) throw new Invalid("config key '" + key + "': cannot read " + s);
+        return p;
+    }
+
+    private static String url(Map<String, String> v, String key) {
+        String s = text(v, key);
+        if (!s.matches("https?://[^\\s/]+/?")) throw new Invalid("config key '" + key + "' must be a base URL like https://host[:port], got '" + s + "'");
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    private static String subject(Map<String, String> v, String key) {
+        String s = text(v, key);
+        if (!s.startsWith("mailto:") && !s.startsWith("https://")) throw new Invalid("config key '" + key + "' must be a mailto: or https: URL");
+        return s;
+    }
+
+    /** Required, with the others, once push.apns.keyFile is set. */
+    private static String apns(Map<String, String> v, String key) {
+        String s = optional(v, key);
+        if (s == null && optional(v, "push.apns.keyFile") != null) throw new Invalid("config key '" + key + "' is required with push.apns.keyFile");
+        if (s != null && !s.matches("[A-Z0-9]{10}")) throw new Invalid("config key '" + key + "' must be 10 characters A-Z 0-9, got '" + s + "'");
+        return s;
+    }
+
+    private static List<String> hosts(Map<String, String> v, String key) {
+        List<String> out = new java.util.ArrayList<>();
+        for (String h : text(v, key).split(",")) {
+            String host = h.trim().toLowerCase(Locale.ROOT);
+            if (host.isEmpty()) continue;
+            if (!host.matches("(\\*\\.)?[a-z0-9.-]+(:[0-9]{1,5})?")) throw new Invalid("config key '" + key + "': '" + host + "' is not a host, host:port or *.domain");
+            out.add(host);
+        }
+        return List.copyOf(out);
     }
 
     private static String secret(Map<String, String> v, String key) {

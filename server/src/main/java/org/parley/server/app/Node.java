@@ -52,6 +52,17 @@ import org.parley.server.media.S3Blobs;
 import org.parley.server.media.MediaService;
 import org.parley.server.media.SqlMediaStore;
 import org.parley.server.media.UrlSigner;
+import org.parley.server.presence.LocalPresence;
+import org.parley.server.presence.PresenceService;
+import org.parley.server.push.ApnsSender;
+import org.parley.server.push.FcmSender;
+import org.parley.server.push.PushHttp;
+import org.parley.server.push.PushSender;
+import org.parley.server.push.PushService;
+import org.parley.server.push.SqlPushEndpointStore;
+import org.parley.server.push.SqlPushQueue;
+import org.parley.server.push.VapidKeys;
+import org.parley.server.push.WebPushSender;
 import org.parley.server.transport.http.HttpApi;
 import org.parley.server.transport.http.MediaHttp;
 import org.parley.server.transport.ws.Connections;
@@ -72,6 +83,7 @@ public final class Node implements AutoCloseable {
     private final MessageService messages;
     private final ReceiptService receipts;
     private final Connections connections;
+    private final PushService push;
     private final Bus bus;
     private final AtomicBoolean shuttingDown = new AtomicBoolean();
     private final AtomicBoolean stopped = new AtomicBoolean();
@@ -90,12 +102,11 @@ public final class Node implements AutoCloseable {
             Ids ids = new Ids(clock);
             this.blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("work-", 0).factory());
             this.bus = new LocalBus();
-            this.connections = new Connections(metrics);
 
             var accounts = new SqlAccountStore(db);
             var devices = new SqlDeviceStore(db);
             var chatStore = new SqlChatStore(db);
-            var messageStore = new SqlMessageStore(db);
+            var messageStore = new SqlMessageStore(db, config.pushCollapseMillis());
             var cursorStore = new SqlCursorStore(db);
             var mediaStore = new SqlMediaStore(db);
             var limiter = new RateLimiter();
@@ -113,7 +124,25 @@ public final class Node implements AutoCloseable {
             this.messages = new MessageService(messageStore, chats, chatStore, receipts, mediaStore, bus, ids, clock, config.writerShards(),
                     config.writerMaxBatch(), config.writerLingerMicros(), observer(metrics, "messages",
                             Counter.builder("parley.messages.in").description("sends committed by the writer, repeated clientMsgIds included").register(metrics)));
+            var presence = new LocalPresence(accounts, blocking);
+            var presenceService = new PresenceService(presence, accounts, chatStore, chats);
+            presence.onChange((user, state) -> {
+                try { // off the event loop: fan-out reads privacy settings
+                    blocking.execute(() -> bus.publish(new Event.PresenceChanged(user, state.online(), state.lastSeen(), false)));
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // shutting down: no one is left to tell
+                }
+            });
+            this.connections = new Connections(metrics, presence, presenceService);
+            var vapid = VapidKeys.loadOrCreate(config.dataDir(), config.pushWebPushVapidPrivateKey());
+            this.push = new PushService(pushSenders(config, vapid, clock), new SqlPushEndpointStore(db), new SqlPushQueue(db), accounts, chatStore,
+                    messageStore, cursorStore, presence, vapid,
+                    new PushService.Settings(config.pushGraceSeconds() * 1000L, config.pushRetryBaseMillis(), config.pushMaxAttempts(),
+                            config.pushTtlSeconds(), config.pushConcurrency(), config.pushWebPushAllowedHosts()), clock, metrics);
             var groups = new GroupService(chatStore, chats, accounts, messages, receipts, bus, ids, clock, config.groupsMaxMembers());
+            bus.subscribe(e -> { // before the sockets hear of it: they must see the new rule
+                if (e instanceof Event.PresenceChanged p && p.settingsChanged()) presenceService.forget(p.userId());
+            });
             bus.subscribe(connections::deliver);
             bus.subscribe(e -> {
                 if (e instanceof Event.MembershipChanged m) chats.invalidate(m.chatId());
@@ -122,7 +151,7 @@ public final class Node implements AutoCloseable {
                 if (e instanceof Event.DeviceSignedOut s) auth.forget(s.deviceId());
             });
 
-            var api = new HttpApi(auth, accountService, chats, groups, messages, receipts, bus, blocking, shuttingDown::get, config.httpMaxBodyBytes());
+            var api = new HttpApi(auth, accountService, chats, groups, messages, receipts, presenceService, push, bus, blocking, shuttingDown::get, config.httpMaxBodyBytes());
             try {
                 this.blobs = config.mediaStore().equals("s3")
                         ? new S3Blobs(java.net.URI.create(config.mediaS3Endpoint()), config.mediaS3Region(), config.mediaS3Bucket(),
@@ -137,7 +166,7 @@ public final class Node implements AutoCloseable {
                 throw new IllegalStateException("cannot use media.dir " + config.mediaDir() + ": " + e.getMessage(), e);
             }
             var mediaHttp = new MediaHttp(auth, media, blocking, shuttingDown::get);
-            var ws = new WsEndpoint(auth, devices, messages, receipts, connections, blocking, shuttingDown::get, clock,
+            var ws = new WsEndpoint(auth, devices, messages, receipts, presenceService, chats, bus, connections, blocking, shuttingDown::get, clock,
                     config.wsMaxFrameBytes(), config.wsSyncBatch(), config.wsOutboundQueueBytes(), config.wsPingIntervalSeconds());
 
             this.vertx = Vertx.vertx(tuning.apply(new VertxOptions().setPreferNativeTransport(true)));
@@ -182,7 +211,12 @@ public final class Node implements AutoCloseable {
             deploy(options, routers, boundPort, instances);
             this.port = boundPort.get();
             long pingMs = config.wsPingIntervalSeconds() * 1000L;
-            vertx.setPeriodic(pingMs, pingMs, id -> connections.heartbeat(config.wsIdleTimeoutSeconds() * 1000L));
+            long idleMs = config.wsIdleTimeoutSeconds() * 1000L;
+            vertx.setPeriodic(pingMs, pingMs, id -> connections.heartbeat(idleMs, true));
+            // silence is noticed within a few seconds of the timeout, whatever the ping interval
+            long checkMs = Math.max(1000, Math.min(5000, idleMs / 3));
+            vertx.setPeriodic(checkMs, checkMs, id -> connections.heartbeat(idleMs, false));
+            push.start();
             long sweepMs = config.mediaSweepIntervalSeconds() * 1000L;
             var sweeping = new java.util.concurrent.atomic.AtomicBoolean();
             vertx.setPeriodic(sweepMs, sweepMs, id -> {
@@ -234,6 +268,23 @@ public final class Node implements AutoCloseable {
             sizes.record(size);
             if (items != null) items.increment(size);
         };
+    }
+
+    /** Web Push always (its keys are the node's own); FCM and APNs when their credentials are configured. */
+    private static java.util.List<PushSender> pushSenders(Config config, VapidKeys vapid, Clock clock) {
+        var http = PushHttp.client(config.pushTrustCertFile());
+        var senders = new java.util.ArrayList<PushSender>();
+        senders.add(new WebPushSender(http, vapid, config.pushWebPushSubject(), clock));
+        if (config.pushFcmServiceAccountFile() != null) {
+            senders.add(new FcmSender(http, FcmSender.ServiceAccount.read(config.pushFcmServiceAccountFile()), java.net.URI.create(config.pushFcmUrl()),
+                    clock));
+        }
+        if (config.pushApnsKeyFile() != null) {
+            senders.add(new ApnsSender(http, java.net.URI.create(config.pushApnsUrl()), ApnsSender.readKey(config.pushApnsKeyFile()),
+                    config.pushApnsKeyId(), config.pushApnsTeamId(), clock));
+        }
+        log.info("push providers: {}", senders.stream().map(x -> x.kind().name()).toList());
+        return senders;
     }
 
     private static Database openDatabase(Config config) {
@@ -295,6 +346,7 @@ public final class Node implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        push.close();
         media.close(); // ffmpeg runs of requests the grace period cut short would outlive the JVM
         messages.close();
         receipts.close();

@@ -82,7 +82,7 @@ public final class ChatService {
         }
         ChatStore.Opened opened = chats.openDirect(ids.next(), p.userId(), request.userId(), clock.millis());
         String chatId = opened.chat().chatId();
-        Chat chat = opened.created() ? view(p.userId(), opened.chat(), membership(chatId).orElseThrow(), null, null) : get(p, chatId);
+        Chat chat = opened.created() ? view(p.userId(), opened.chat(), membership(chatId).orElseThrow(), null, null, null) : get(p, chatId);
         return new Opened(chat, opened.created());
     }
 
@@ -107,7 +107,7 @@ public final class ChatService {
     public Chat view(String userId, String chatId) {
         Membership m = requireMember(chatId, userId);
         Message last = messages.lastMessages(List.of(chatId)).get(chatId);
-        return view(userId, m.chat(), m, last, cursors.ofUser(userId).get(chatId));
+        return view(userId, m.chat(), m, last, cursors.ofUser(userId).get(chatId), chats.mutes(userId).get(chatId));
     }
 
     /** The chat's current members, whoever asks (for fan-out); empty for an unknown chat. */
@@ -124,6 +124,12 @@ public final class ChatService {
         return java.util.Optional.of(m);
     }
 
+    /** Mutes the chat's notifications for the member until {@code until} (null: unmutes). */
+    public void mute(Principal p, String chatId, Long until) {
+        requireMember(chatId, p.userId());
+        if (!chats.setMute(chatId, p.userId(), until)) throw new ApiException(ErrorCode.CHAT_NOT_FOUND, "no such chat");
+    }
+
     public Chat get(Principal p, String chatId) {
         return view(p.userId(), chatId);
     }
@@ -133,28 +139,29 @@ public final class ChatService {
         List<ChatRecord> mine = chats.chatsOf(p.userId());
         Map<String, Message> lasts = messages.lastMessages(mine.stream().map(ChatRecord::chatId).toList());
         Map<String, CursorStore.Cursor> myCursors = cursors.ofUser(p.userId());
+        Map<String, Long> mutes = chats.mutes(p.userId());
         List<Chat> out = new ArrayList<>(mine.size());
         for (ChatRecord c : mine) {
             Membership m = membership(c.chatId()).orElse(null);
             if (m == null || !m.has(p.userId())) continue; // changed while we were listing
-            out.add(view(p.userId(), c, m, lasts.get(c.chatId()), myCursors.get(c.chatId())));
+            out.add(view(p.userId(), c, m, lasts.get(c.chatId()), myCursors.get(c.chatId()), mutes.get(c.chatId())));
         }
         out.sort(Comparator.comparingLong(Chat::lastActivityAt).reversed().thenComparing(Chat::chatId));
         return new Chats(out);
     }
 
-    private Chat view(String me, ChatRecord c, Membership m, Message last, CursorStore.Cursor cursor) {
+    private Chat view(String me, ChatRecord c, Membership m, Message last, CursorStore.Cursor cursor, Long mutedUntil) {
         long lastSeq = last == null ? 0 : last.seq();
         long readSeq = cursor == null ? 0 : cursor.readSeq();
         long unread = Math.max(0, lastSeq - Math.max(readSeq, m.joinedSeq(me)));
         long activity = last == null ? c.createdAt() : last.sentAt();
         if (c.isGroup()) {
             return new Chat(c.chatId(), c.type(), c.title(), null, last, unread, lastSeq, readSeq, activity, c.createdAt(),
-                    c.description(), m.member(me).role(), m.members().size(), c.onlyAdminsSend(), c.onlyAdminsEdit());
+                    c.description(), m.member(me).role(), m.members().size(), c.onlyAdminsSend(), c.onlyAdminsEdit(), mutedUntil);
         }
         String peer = m.members().stream().map(Member::userId).filter(u -> !u.equals(me)).findFirst().orElse(me);
         String title = accounts.byId(peer).map(User::displayName).orElse("");
         return new Chat(c.chatId(), c.type(), title, peer, last, unread, lastSeq, readSeq, activity, c.createdAt(),
-                null, null, null, null, null);
+                null, null, null, null, null, mutedUntil);
     }
 }

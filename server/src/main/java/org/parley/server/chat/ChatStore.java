@@ -59,4 +59,13 @@ public interface ChatStore {
     List<ChatRecord> chatsOf(String userId);
 
     List<Member> members(String chatId);
+
+    /** Mutes the chat for the member until {@code until} (null: unmutes). False when not a member. */
+    boolean setMute(String chatId, String userId, Long until);
+
+    /** The user's mutes by chat id (past ones included; the caller compares with now). */
+    java.util.Map<String, Long> mutes(String userId);
+
+    /** Whether the two users share a direct chat (they are each other's contacts). */
+    boolean shareDirectChat(String userA, String userB);
 }

@@ -144,4 +144,22 @@ public final class SqlChatStore implements ChatStore {
         return db.read(c -> Sql.list(c, "SELECT " + MEMBER + " FROM chat_members WHERE chat_id = ? ORDER BY joined_at, user_id",
                 SqlChatStore::member, chatId));
     }
+
+    @Override
+    public boolean setMute(String chatId, String userId, Long until) {
+        return db.write(c -> Sql.update(c, "UPDATE chat_members SET muted_until = ? WHERE chat_id = ? AND user_id = ?", until, chatId, userId)) > 0;
+    }
+
+    @Override
+    public java.util.Map<String, Long> mutes(String userId) {
+        java.util.Map<String, Long> out = new java.util.HashMap<>();
+        db.read(c -> Sql.list(c, "SELECT chat_id, muted_until FROM chat_members WHERE user_id = ? AND muted_until IS NOT NULL",
+                rs -> out.put(rs.getString(1), rs.getLong(2)), userId));
+        return out;
+    }
+
+    @Override
+    public boolean shareDirectChat(String userA, String userB) {
+        return db.read(c -> Sql.one(c, "SELECT 1 FROM chats WHERE direct_key = ?", rs -> true, directKey(userA, userB))).isPresent();
+    }
 }

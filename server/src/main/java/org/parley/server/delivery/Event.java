@@ -25,4 +25,13 @@ public sealed interface Event {
 
     /** A device was signed out: close its sockets and forget its token. */
     record DeviceSignedOut(String userId, String deviceId) implements Event {}
+
+    /**
+     * A user came online, went offline, or changed who may see it ({@code settingsChanged}):
+     * sockets watching the user get a presence frame, as each may see it.
+     */
+    record PresenceChanged(String userId, boolean online, Long lastSeen, boolean settingsChanged) implements Event {}
+
+    /** A member is typing, recording or stopped in a chat: the other members' sockets hear it; nothing is stored. */
+    record Typing(String chatId, String userId, String state, List<String> memberIds) implements Event {}
 }

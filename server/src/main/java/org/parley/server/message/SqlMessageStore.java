@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import org.parley.protocol.Model.Message;
 import org.parley.protocol.Model.SystemEvent;
 import org.parley.protocol.WireJson;
+import org.parley.server.push.SqlPushQueue;
 import org.parley.server.store.Database;
 import org.parley.server.store.Sql;
 import org.parley.server.store.StoreException;
@@ -24,9 +25,12 @@ public final class SqlMessageStore implements MessageStore {
     private static final String M_COLUMNS = "m." + COLUMNS.replace(", ", ", m.");
     private static final int IN_CHUNK = 400;
     private final Database db;
+    private final long pushDelayMillis;
 
-    public SqlMessageStore(Database db) {
+    /** @param pushDelayMillis how long after a message its push jobs fall due (see {@link SqlPushQueue#enqueue}) */
+    public SqlMessageStore(Database db, long pushDelayMillis) {
         this.db = db;
+        this.pushDelayMillis = pushDelayMillis;
     }
 
     static Message message(ResultSet rs) throws SQLException {
@@ -98,6 +102,7 @@ public final class SqlMessageStore implements MessageStore {
             }
         }
         insert(c, toInsert);
+        SqlPushQueue.enqueue(c, toInsert, pushDelayMillis); // the outbox: in the same transaction as the messages
 
         List<Appended> out = new ArrayList<>(batch.size());
         Map<Key, Boolean> seen = new HashMap<>();

@@ -52,7 +52,7 @@ abstract class StoreContract {
         devices = new SqlDeviceStore(db);
         codes = new SqlCodeStore(db);
         chats = new SqlChatStore(db);
-        messages = new SqlMessageStore(db);
+        messages = new SqlMessageStore(db, 1_000);
         cursors = new SqlCursorStore(db);
     }
 

@@ -29,6 +29,8 @@ import org.parley.server.delivery.Bus;
 import org.parley.server.delivery.Event;
 import org.parley.server.group.GroupService;
 import org.parley.server.message.MessageService;
+import org.parley.server.presence.PresenceService;
+import org.parley.server.push.PushService;
 import org.parley.server.ratelimit.RateLimiter;
 import org.parley.server.receipt.CursorStore;
 import org.parley.server.receipt.ReceiptService;
@@ -60,19 +62,23 @@ public final class HttpApi {
     private final GroupService groups;
     private final MessageService messages;
     private final ReceiptService receipts;
+    private final PresenceService presence;
+    private final PushService push;
     private final Bus bus;
     private final ExecutorService blocking;
     private final BooleanSupplier shuttingDown;
     private final int maxBodyBytes;
 
     public HttpApi(AuthService auth, AccountService accounts, ChatService chats, GroupService groups, MessageService messages,
-            ReceiptService receipts, Bus bus, ExecutorService blocking, BooleanSupplier shuttingDown, int maxBodyBytes) {
+            ReceiptService receipts, PresenceService presence, PushService push, Bus bus, ExecutorService blocking, BooleanSupplier shuttingDown, int maxBodyBytes) {
         this.auth = auth;
         this.accounts = accounts;
         this.chats = chats;
         this.groups = groups;
         this.messages = messages;
         this.receipts = receipts;
+        this.presence = presence;
+        this.push = push;
         this.bus = bus;
         this.blocking = blocking;
         this.shuttingDown = shuttingDown;
@@ -104,6 +110,23 @@ public final class HttpApi {
                     return Reply.ok(accounts.lookUpByPhone(c.principal(), phone));
                 }),
                 new Route(HttpMethod.GET, "/v1/users/:userId", false, c -> Reply.ok(accounts.lookUpById(c.path("userId")))),
+                new Route(HttpMethod.GET, "/v1/users/:userId/presence", false, c -> Reply.ok(presence.view(c.principal(), c.path("userId")))),
+                new Route(HttpMethod.GET, "/v1/me/settings", false, c -> Reply.ok(accounts.settings(c.principal()))),
+                new Route(HttpMethod.PUT, "/v1/me/settings", false, c -> {
+                    var saved = accounts.putSettings(c.principal(), c.body(Requests.SettingsUpdate.class));
+                    var state = presence.state(c.principal().userId()); // watchers see it again under the new rule
+                    bus.publish(new Event.PresenceChanged(c.principal().userId(), state.online(), state.lastSeen(), true));
+                    return Reply.ok(saved);
+                }),
+                new Route(HttpMethod.PUT, "/v1/devices/current/push", false, c -> {
+                    push.register(c.principal(), c.body(Requests.PushRegistration.class));
+                    return Reply.noContent();
+                }),
+                new Route(HttpMethod.DELETE, "/v1/devices/current/push", false, c -> {
+                    push.unregister(c.principal());
+                    return Reply.noContent();
+                }),
+                new Route(HttpMethod.GET, "/v1/push/vapid", true, c -> Reply.ok(push.vapidKey())),
                 new Route(HttpMethod.POST, "/v1/chats", false, c -> {
                     var request = c.body(Requests.OpenChatRequest.class);
                     if (request.type().equals("group")) return Reply.created(groups.create(c.principal(), request));
@@ -114,6 +137,14 @@ public final class HttpApi {
                 new Route(HttpMethod.GET, "/v1/chats/:chatId", false, c -> Reply.ok(chats.get(c.principal(), c.path("chatId")))),
                 new Route(HttpMethod.PATCH, "/v1/chats/:chatId", false,
                         c -> Reply.ok(groups.update(c.principal(), c.path("chatId"), c.body(Requests.GroupUpdate.class)))),
+                new Route(HttpMethod.PUT, "/v1/chats/:chatId/mute", false, c -> {
+                    chats.mute(c.principal(), c.path("chatId"), c.body(Requests.MuteRequest.class).until());
+                    return Reply.noContent();
+                }),
+                new Route(HttpMethod.DELETE, "/v1/chats/:chatId/mute", false, c -> {
+                    chats.mute(c.principal(), c.path("chatId"), null);
+                    return Reply.noContent();
+                }),
                 new Route(HttpMethod.GET, "/v1/chats/:chatId/members", false, c -> Reply.ok(groups.members(c.principal(), c.path("chatId")))),
                 new Route(HttpMethod.POST, "/v1/chats/:chatId/members", false,
                         c -> Reply.ok(groups.add(c.principal(), c.path("chatId"), c.body(Requests.AddMembersRequest.class)))),

@@ -12,6 +12,8 @@ import org.parley.protocol.Model.Message;
 import org.parley.protocol.Model.Status;
 import org.parley.protocol.WireJson;
 import org.parley.server.delivery.Event;
+import org.parley.server.presence.Presence;
+import org.parley.server.presence.PresenceService;
 
 /**
  * The sockets this node holds, by user; turns bus events into frames for them. Each frame
@@ -24,8 +26,14 @@ public final class Connections {
     private final Counter framesOut;
     private final Counter messagesOut;
     private final Counter slowConsumers;
+    private final Presence presence;
+    private final PresenceService presenceService;
+    /** Sockets watching each user's presence. */
+    private final Map<String, Set<DeviceSocket>> watchers = new ConcurrentHashMap<>();
 
-    public Connections(MeterRegistry metrics) {
+    public Connections(MeterRegistry metrics, Presence presence, PresenceService presenceService) {
+        this.presence = presence;
+        this.presenceService = presenceService;
         metrics.gauge("parley.ws.connections", count);
         this.framesOut = Counter.builder("parley.ws.frames.out").description("frames written to sockets").register(metrics);
         this.messagesOut = Counter.builder("parley.messages.out").description("message frames written to devices (live and catch-up)").register(metrics);
@@ -39,13 +47,41 @@ public final class Connections {
             if (s.add(socket)) count.incrementAndGet();
             return s;
         });
+        presence.connected(socket.principal().userId(), socket.id());
     }
 
-    void remove(DeviceSocket socket) {
+    void remove(DeviceSocket socket, long lastHeardAt) {
+        boolean[] removed = {false};
         byUser.computeIfPresent(socket.principal().userId(), (u, set) -> {
-            if (set.remove(socket)) count.decrementAndGet();
+            if (set.remove(socket)) {
+                count.decrementAndGet();
+                removed[0] = true;
+            }
             return set.isEmpty() ? null : set;
         });
+        if (!removed[0]) return;
+        watch(socket, Map.of());
+        presence.disconnected(socket.principal().userId(), socket.id(), lastHeardAt);
+    }
+
+    /** Replaces what the socket watches with {@code users} (user id → whether a contact of the socket's user). */
+    void watch(DeviceSocket socket, Map<String, Boolean> users) {
+        Map<String, Boolean> before = socket.watching();
+        socket.watching(users);
+        for (String u : before.keySet()) {
+            if (users.containsKey(u)) continue;
+            watchers.computeIfPresent(u, (k, set) -> {
+                set.remove(socket);
+                return set.isEmpty() ? null : set;
+            });
+        }
+        for (String u : users.keySet()) {
+            watchers.compute(u, (k, set) -> {
+                Set<DeviceSocket> s = set != null ? set : ConcurrentHashMap.newKeySet();
+                s.add(socket);
+                return s;
+            });
+        }
     }
 
     void frameSent() {
@@ -81,6 +117,11 @@ public final class Connections {
                 String json = WireJson.encode(e.frame());
                 for (String user : e.recipients()) forEachSocket(user, s -> s.offerFrame(json));
             }
+            case Event.PresenceChanged e -> deliverPresence(e);
+            case Event.Typing e -> {
+                String json = WireJson.encode(new Frames.TypingState(e.chatId(), e.userId(), e.state()));
+                for (String user : e.memberIds()) if (!user.equals(e.userId())) forEachSocket(user, s -> s.offerFrame(json));
+            }
             case Event.DeviceSignedOut e -> forEachSocket(e.userId(), s -> {
                 if (s.principal().deviceId().equals(e.deviceId())) {
                     s.write(new Frames.SignedOut(e.deviceId()));
@@ -114,21 +155,45 @@ public final class Connections {
         }
     }
 
+    /** Each watcher gets the change as its user may see it; a hidden user's changes reach no one. */
+    private void deliverPresence(Event.PresenceChanged e) {
+        Set<DeviceSocket> sockets = watchers.get(e.userId());
+        if (sockets == null) return;
+        Presence.State state = new Presence.State(e.online(), e.lastSeen());
+        String hidden = null;
+        for (DeviceSocket s : sockets) {
+            Boolean contact = s.watching().get(e.userId());
+            if (contact == null) continue;
+            var frame = presenceService.asSeenBy(s.principal().userId(), e.userId(), contact, state);
+            boolean shown = frame.online() || frame.lastSeen() != null;
+            if (!shown && !e.settingsChanged()) continue; // hidden: nothing changes on the watcher's screen
+            String json;
+            if (shown) {
+                json = WireJson.encode(frame);
+            } else {
+                if (hidden == null) hidden = WireJson.encode(frame);
+                json = hidden;
+            }
+            mailbox.post(s.context(), () -> s.offerFrame(json));
+        }
+    }
+
     private void forEachSocket(String userId, java.util.function.Consumer<DeviceSocket> action) {
         Set<DeviceSocket> sockets = byUser.get(userId);
         if (sockets == null) return;
         for (DeviceSocket s : sockets) mailbox.post(s.context(), () -> action.accept(s));
     }
 
-    /** Pings every socket and closes those silent for longer than {@code idleTimeoutMs}. */
-    public void heartbeat(long idleTimeoutMs) {
+    /**
+     * Closes sockets silent for longer than {@code idleTimeoutMs} (their user may go offline)
+     * and, with {@code ping}, pings the others.
+     */
+    public void heartbeat(long idleTimeoutMs, boolean ping) {
         long now = System.currentTimeMillis();
         for (Set<DeviceSocket> sockets : byUser.values()) {
             for (DeviceSocket s : sockets) {
-                mailbox.post(s.context(), () -> {
-                    if (now - s.lastHeardAt() > idleTimeoutMs) s.close(CloseCodes.IDLE_TIMEOUT, "idle timeout");
-                    else s.ping();
-                });
+                if (now - s.lastHeardAt() > idleTimeoutMs) mailbox.post(s.context(), () -> s.close(CloseCodes.IDLE_TIMEOUT, "idle timeout"));
+                else if (ping) mailbox.post(s.context(), s::ping);
             }
         }
     }

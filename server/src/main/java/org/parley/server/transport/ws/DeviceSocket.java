@@ -7,6 +7,7 @@ import io.vertx.core.http.WebSocketFrame;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -21,6 +22,9 @@ import org.parley.protocol.Model.Message;
 import org.parley.protocol.Model.Status;
 import org.parley.protocol.WireJson;
 import org.parley.server.auth.Principal;
+import org.parley.server.chat.ChatService;
+import org.parley.server.delivery.Bus;
+import org.parley.server.presence.PresenceService;
 import org.parley.server.message.MessageService;
 import org.parley.server.receipt.CursorStore;
 import org.parley.server.receipt.ReceiptService;
@@ -59,6 +63,9 @@ final class DeviceSocket {
     private final Connections connections;
     private final MessageService messages;
     private final ReceiptService receipts;
+    private final PresenceService presence;
+    private final ChatService chats;
+    private final TypingStates typing;
     private final Executor blocking;
     private final Executor ordered;
     private final int maxFrameBytes;
@@ -78,15 +85,21 @@ final class DeviceSocket {
     private boolean closed;
     private Buffer partial;
     private boolean partialBinary;
+    /** Users whose presence this socket watches (→ whether a contact); replaced whole, read from other threads. */
+    private volatile Map<String, Boolean> watching = Map.of();
 
     DeviceSocket(Principal principal, ServerWebSocket ws, Context context, Connections connections, MessageService messages,
-            ReceiptService receipts, Executor blocking, int maxFrameBytes, int syncBatch, int outboundQueueBytes) {
+            ReceiptService receipts, PresenceService presence, ChatService chats, Bus bus, Executor blocking, int maxFrameBytes,
+            int syncBatch, int outboundQueueBytes) {
         this.principal = principal;
         this.ws = ws;
         this.context = context;
         this.connections = connections;
         this.messages = messages;
         this.receipts = receipts;
+        this.presence = presence;
+        this.chats = chats;
+        this.typing = new TypingStates(context, principal.userId(), bus::publish);
         this.blocking = blocking;
         this.ordered = new SerialExecutor(blocking);
         this.maxFrameBytes = maxFrameBytes;
@@ -111,6 +124,14 @@ final class DeviceSocket {
 
     Context context() {
         return context;
+    }
+
+    Map<String, Boolean> watching() {
+        return watching;
+    }
+
+    void watching(Map<String, Boolean> users) {
+        watching = Map.copyOf(users);
     }
 
     /** Wires the handlers; runs on the socket's context. */
@@ -179,6 +200,8 @@ final class DeviceSocket {
             case Frames.Delivered d -> onCursor(d.id(), d.chatId(), CursorStore.Kind.delivered, d.upToSeq());
             case Frames.Read r -> onCursor(r.id(), r.chatId(), CursorStore.Kind.read, r.upToSeq());
             case Frames.Ping p -> write(new Frames.Pong(p.id()));
+            case Frames.SubscribePresence s -> onSubscribePresence(s);
+            case Frames.Typing t -> onTyping(t);
         }
     }
 
@@ -194,6 +217,7 @@ final class DeviceSocket {
     }
 
     private void onSend(Frames.Send s) {
+        typing.sent(s.chatId());
         submit(s.id(), () -> messages.send(principal, s.chatId(), s.request(), id), sent -> {
             Message m = sent.message();
             return new Frames.Ack(s.id(), m.chatId(), m.clientMsgId(), m.msgId(), m.seq(), m.sentAt(), sent.duplicate());
@@ -234,6 +258,51 @@ final class DeviceSocket {
             });
         } catch (RejectedExecutionException e) {
             inFlight--;
+            error(id, new ApiException(ErrorCode.SHUTTING_DOWN, "the node is shutting down"));
+        }
+    }
+
+    /** Watches the other members of the chats the device shows; answers with their presence now. */
+    private void onSubscribePresence(Frames.SubscribePresence s) {
+        runBlocking(s.id(), () -> {
+            Map<String, Boolean> users = presence.watchList(principal, s.chatIds());
+            connections.watch(this, users); // before reading states: a change from here on is sent too
+            var frames = users.entrySet().stream()
+                    .map(e -> presence.asSeenBy(principal.userId(), e.getKey(), e.getValue(), presence.state(e.getKey()))).toList();
+            connections.post(context, () -> {
+                if (closed) return;
+                if (s.id() != null) write(Frames.Ack.of(s.id()));
+                frames.forEach(this::write);
+            });
+        });
+    }
+
+    private void onTyping(Frames.Typing t) {
+        if (!typing.admit(System.currentTimeMillis())) {
+            error(t.id(), new ApiException(ErrorCode.RATE_LIMITED, "at most " + TypingStates.MAX_PER_SECOND + " typing frames a second"));
+            return;
+        }
+        runBlocking(t.id(), () -> {
+            List<String> members = chats.requireMember(t.chatId(), principal.userId()).memberIds();
+            connections.post(context, () -> {
+                if (closed) return;
+                typing.update(t.chatId(), t.state(), members, System.currentTimeMillis());
+                if (t.id() != null) write(Frames.Ack.of(t.id()));
+            });
+        });
+    }
+
+    /** Runs {@code work} off the event loop; a failure becomes an error frame naming {@code id}. */
+    private void runBlocking(String id, Runnable work) {
+        try {
+            blocking.execute(() -> {
+                try {
+                    work.run();
+                } catch (RuntimeException e) {
+                    connections.post(context, () -> error(id, e));
+                }
+            });
+        } catch (RejectedExecutionException e) {
             error(id, new ApiException(ErrorCode.SHUTTING_DOWN, "the node is shutting down"));
         }
     }
@@ -358,17 +427,21 @@ final class DeviceSocket {
 
     void close(short code, String reason) {
         if (closed) return;
-        closed = true;
-        held.clear();
-        backlog.clear();
+        // a socket closed for silence went away when it was last heard from
+        gone(code == CloseCodes.IDLE_TIMEOUT ? lastHeardAt : System.currentTimeMillis());
         ws.close(code, reason);
-        connections.remove(this);
     }
 
     private void onClosed() {
+        if (closed) return;
+        gone(System.currentTimeMillis());
+    }
+
+    private void gone(long at) {
         closed = true;
         held.clear();
         backlog.clear();
-        connections.remove(this);
+        typing.closed();
+        connections.remove(this, at);
     }
 }

@@ -13,6 +13,9 @@ import org.parley.protocol.Frames;
 import org.parley.server.account.DeviceStore;
 import org.parley.server.auth.AuthService;
 import org.parley.server.auth.Principal;
+import org.parley.server.chat.ChatService;
+import org.parley.server.delivery.Bus;
+import org.parley.server.presence.PresenceService;
 import org.parley.server.message.MessageService;
 import org.parley.server.receipt.ReceiptService;
 import org.parley.server.transport.http.HttpApi;
@@ -28,6 +31,9 @@ public final class WsEndpoint {
     private final DeviceStore devices;
     private final MessageService messages;
     private final ReceiptService receipts;
+    private final PresenceService presence;
+    private final ChatService chats;
+    private final Bus bus;
     private final Connections connections;
     private final ExecutorService blocking;
     private final BooleanSupplier shuttingDown;
@@ -37,13 +43,16 @@ public final class WsEndpoint {
     private final int outboundQueueBytes;
     private final int pingIntervalSeconds;
 
-    public WsEndpoint(AuthService auth, DeviceStore devices, MessageService messages, ReceiptService receipts, Connections connections,
-            ExecutorService blocking, BooleanSupplier shuttingDown, Clock clock, int maxFrameBytes, int syncBatch, int outboundQueueBytes,
+    public WsEndpoint(AuthService auth, DeviceStore devices, MessageService messages, ReceiptService receipts, PresenceService presence,
+            ChatService chats, Bus bus, Connections connections, ExecutorService blocking, BooleanSupplier shuttingDown, Clock clock, int maxFrameBytes, int syncBatch, int outboundQueueBytes,
             int pingIntervalSeconds) {
         this.auth = auth;
         this.devices = devices;
         this.messages = messages;
         this.receipts = receipts;
+        this.presence = presence;
+        this.chats = chats;
+        this.bus = bus;
         this.connections = connections;
         this.blocking = blocking;
         this.shuttingDown = shuttingDown;
@@ -82,8 +91,8 @@ public final class WsEndpoint {
     private void upgrade(RoutingContext ctx, Principal p) {
         ctx.request().toWebSocket().onSuccess(ws -> {
             ws.setWriteQueueMaxSize(outboundQueueBytes);
-            DeviceSocket socket = new DeviceSocket(p, ws, Vertx.currentContext(), connections, messages, receipts, blocking,
-                    maxFrameBytes, syncBatch, outboundQueueBytes);
+            DeviceSocket socket = new DeviceSocket(p, ws, Vertx.currentContext(), connections, messages, receipts, presence, chats, bus,
+                    blocking, maxFrameBytes, syncBatch, outboundQueueBytes);
             connections.add(socket);
             socket.start(new Frames.Ready(p.userId(), p.deviceId(), maxFrameBytes, pingIntervalSeconds));
             if (auth.isSignedOut(p.deviceId())) { // signed out between authentication and registration

@@ -23,7 +23,7 @@ class RouteDocsTest {
 
     private static List<String> routesInCode() {
         List<String> out = new ArrayList<>(NON_API_ROUTES);
-        HttpApi api = new HttpApi(null, null, null, null, null, null, null, null, () -> false, 1024);
+        HttpApi api = new HttpApi(null, null, null, null, null, null, null, null, null, null, () -> false, 1024);
         for (HttpApi.Route r : api.routes()) out.add(r.method().name() + " " + r.path().replaceAll(":(\\w+)", "{$1}"));
         out.addAll(MediaHttp.ROUTES);
         return out;

@@ -1,0 +1,24 @@
+package org.parley.server.presence;
+
+import java.util.function.BiConsumer;
+
+/**
+ * Who is online: a user is online while any of their devices holds a socket that answers
+ * heartbeats. Kept in this process by {@link LocalPresence}; a cluster keeps it in Redis.
+ */
+public interface Presence {
+
+    /** {@code lastSeen}: when the user's last device went away (null while online, or never seen). */
+    record State(boolean online, Long lastSeen) {}
+
+    /** A socket of one of the user's devices is up. */
+    void connected(String userId, String socketId);
+
+    /** That socket is gone; {@code at} is when it was last heard from. */
+    void disconnected(String userId, String socketId, long at);
+
+    State state(String userId);
+
+    /** Called with (userId, new state) each time a user comes online or goes offline. */
+    void onChange(BiConsumer<String, State> listener);
+}
