@@ -27,19 +27,22 @@ CREATE TABLE push_endpoints (
 );
 CREATE INDEX push_endpoints_by_user ON push_endpoints (user_id);
 
--- The outbox: one job per message per recipient device with a push address, written in the
--- message's own transaction. due_at is when a worker may take it next (a taken job is leased
--- by moving due_at ahead, so a node that dies mid-push leaves it for the next).
+-- The outbox: one row per chat per recipient device with a push address, written in the
+-- message's own transaction; a later message of the chat updates the row (newest seq, one more
+-- pending) so a burst becomes one notification. due_at is when it may go out; a worker taking
+-- it sets leased_until, and if the worker dies the row comes back when the lease runs out.
 CREATE TABLE push_jobs (
     chat_id       TEXT NOT NULL,
-    seq           BIGINT NOT NULL,
     device_id     TEXT NOT NULL,
     user_id       TEXT NOT NULL,
+    seq           BIGINT NOT NULL,
+    pending       INTEGER NOT NULL,
     created_at    BIGINT NOT NULL,
     due_at        BIGINT NOT NULL,
+    leased_until  BIGINT NOT NULL,
     attempts      INTEGER NOT NULL,
     last_error    TEXT,
-    PRIMARY KEY (chat_id, seq, device_id)
+    PRIMARY KEY (chat_id, device_id)
 );
 CREATE INDEX push_jobs_by_due ON push_jobs (due_at);
 CREATE INDEX push_jobs_by_device ON push_jobs (device_id);

@@ -99,7 +99,10 @@ class PresenceIT {
             var viewer = node.signUp("Viewer");
             var contact = node.signUp("Contact");
             var stranger = node.signUp("Stranger");
-            viewer.rest().openDirect(contact.userId());
+            // contacts: a direct chat both have taken part in
+            String direct = viewer.rest().openDirect(contact.userId()).chatId();
+            viewer.rest().send(direct, "hi", "hi", null);
+            contact.rest().send(direct, "hello", "hello", null);
             // the stranger shares only a group with the viewer: not a contact
             viewer.rest().createGroup("club", List.of(stranger.userId()));
             var probe = node.signUp("Probe");
@@ -118,6 +121,24 @@ class PresenceIT {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    @Test
+    void openingAChatWithSomeoneDoesNotMakeOneTheirContact() {
+        try (TestNode node = TestNode.start(TestNode.Store.SQLITE)) {
+            var ana = node.signUp("Ana");
+            var lurker = node.signUp("Lurker");
+            try (ParleyClient online = node.connect(ana, new Recorder())) {
+                ana.rest().putSettings(new Model.Settings("contacts", true, null));
+                lurker.rest().putSettings(new Model.Settings("contacts", true, null));
+                String chat = lurker.rest().openDirect(ana.userId()).chatId();
+                lurker.rest().send(chat, "psst", "psst", null);
+                Recorder.await("ana online", () -> ana.rest().presence(ana.userId()).online());
+                assertThat(lurker.rest().presence(ana.userId()).online()).as("ana never answered or read").isFalse();
+                ana.rest().markRead(chat, 1);
+                assertThat(lurker.rest().presence(ana.userId()).online()).as("ana read the message: both took part").isTrue();
             }
         }
     }

@@ -18,7 +18,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
@@ -122,6 +128,39 @@ class ApnsSenderIT {
     }
 
     @Test
+    void manySendsRefusedTogetherWithAnExpiredProviderTokenAreAllRetried() throws Exception {
+        assertThat(sender.send(IPHONE, NEW_MESSAGE)).isEqualTo(new Outcome.Delivered());
+        for (int i = 0; i < 64; i++) apns.respondWith(403, "ExpiredProviderToken", null);
+
+        List<Outcome> outcomes = sendAtOnce(sender, 64);
+
+        assertThat(outcomes).hasSize(64).allSatisfy(o -> assertThat(o).isInstanceOfSatisfying(Outcome.Retry.class,
+                r -> assertThat(r.reason()).contains("ExpiredProviderToken")));
+        assertThat(sender.send(IPHONE, NEW_MESSAGE)).isEqualTo(new Outcome.Delivered());
+        assertThat(apns.received().getLast().headers().get("authorization")).isNotEqualTo(apns.received().getFirst().headers().get("authorization"));
+    }
+
+    @Test
+    void expiredTokensAreSignedAnewButAnInvalidOneFailsOnlyItsOwnSend() throws Exception {
+        assertThat(sender.send(IPHONE, NEW_MESSAGE)).isEqualTo(new Outcome.Delivered());
+        apns.respondWith(403, "ExpiredProviderToken", null);
+        apns.respondWith(403, "ExpiredProviderToken", null);
+        apns.respondWith(403, "InvalidProviderToken", null);
+
+        assertThat(sender.send(IPHONE, NEW_MESSAGE)).isInstanceOf(Outcome.Retry.class);
+        assertThat(sender.send(IPHONE, NEW_MESSAGE)).as("a fresh token refused as expired: still worth a retry").isInstanceOf(Outcome.Retry.class);
+        assertThat(sender.send(IPHONE, NEW_MESSAGE)).isInstanceOf(Outcome.Failed.class)
+                .extracting(o -> ((Outcome.Failed) o).reason()).asString().contains("InvalidProviderToken");
+        assertThat(sender.send(IPHONE, NEW_MESSAGE)).as("the refusal of one send does not fail the next").isEqualTo(new Outcome.Delivered());
+
+        var tokens = apns.received().stream().map(r -> r.headers().get("authorization")).toList();
+        assertThat(tokens.get(1)).isEqualTo(tokens.get(0));
+        assertThat(tokens.get(2)).isNotEqualTo(tokens.get(1));
+        assertThat(tokens.get(3)).isNotEqualTo(tokens.get(2));
+        assertThat(tokens.get(4)).as("InvalidProviderToken is the key's fault: re-signing would not help").isEqualTo(tokens.get(3));
+    }
+
+    @Test
     void anInvalidProviderTokenFails() throws Exception {
         apns.respondWith(403, "InvalidProviderToken", null);
 
@@ -182,6 +221,23 @@ class ApnsSenderIT {
 
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(apns.received().getFirst().problem()).contains("HTTP/2");
+    }
+
+    private static List<Outcome> sendAtOnce(ApnsSender sender, int senders) throws Exception {
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<Outcome>> pending = new ArrayList<>();
+        List<Outcome> outcomes = new ArrayList<>();
+        try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < senders; i++) {
+                pending.add(threads.submit((Callable<Outcome>) () -> {
+                    go.await();
+                    return sender.send(IPHONE, NEW_MESSAGE);
+                }));
+            }
+            go.countDown();
+            for (Future<Outcome> outcome : pending) outcomes.add(outcome.get());
+        }
+        return outcomes;
     }
 
     private ApnsSender senderTo(URI apiBase, Clock clock) {

@@ -118,6 +118,54 @@ class FcmSenderIT {
     }
 
     @Test
+    void manySendsRefusedTogetherWithARevokedTokenAreAllRetried() throws Exception {
+        assertThat(sender.send(PHONE, NEW_MESSAGE)).isEqualTo(new Outcome.Delivered());
+        fcm.revokeAccessTokens();
+
+        List<Outcome> outcomes = sendAtOnce(64);
+
+        assertThat(outcomes).as("a revoked token is one problem, not 64 dead letters")
+                .allSatisfy(o -> assertThat(o).isInstanceOfAny(Outcome.Retry.class, Outcome.Delivered.class))
+                .anySatisfy(o -> assertThat(o).isInstanceOf(Outcome.Retry.class));
+        assertThat(sender.send(PHONE, NEW_MESSAGE)).isEqualTo(new Outcome.Delivered());
+        assertThat(fcm.tokenRequests()).as("one refusal drops the token once, however many sends saw it").isEqualTo(2);
+    }
+
+    @Test
+    void aThirdPartyAuthErrorDoesNotCountAsARefusedAccessToken() throws Exception {
+        fcm.respondWith(401, null, "THIRD_PARTY_AUTH_ERROR");
+        assertThat(sender.send(PHONE, NEW_MESSAGE)).isInstanceOf(Outcome.Failed.class)
+                .extracting(o -> ((Outcome.Failed) o).reason()).asString().contains("THIRD_PARTY_AUTH_ERROR");
+        fcm.revokeAccessTokens();
+
+        assertThat(sender.send(PHONE, NEW_MESSAGE)).isInstanceOf(Outcome.Retry.class);
+        assertThat(sender.send(PHONE, NEW_MESSAGE)).isEqualTo(new Outcome.Delivered());
+    }
+
+    @Test
+    void aTokenThatWorkedAfterARefusalIsRetriedWhenItIsRevokedLater() throws Exception {
+        fcm.respondWith(401, null, null);
+        assertThat(sender.send(PHONE, NEW_MESSAGE)).isInstanceOf(Outcome.Retry.class);
+        assertThat(sender.send(PHONE, NEW_MESSAGE)).isEqualTo(new Outcome.Delivered());
+        fcm.revokeAccessTokens();
+
+        assertThat(sender.send(PHONE, NEW_MESSAGE)).isInstanceOf(Outcome.Retry.class);
+        assertThat(sender.send(PHONE, NEW_MESSAGE)).isEqualTo(new Outcome.Delivered());
+        assertThat(fcm.tokenRequests()).isEqualTo(3);
+    }
+
+    @Test
+    void refusedCredentialsKeepFailingWithoutEndlessRetries() throws Exception {
+        for (int i = 0; i < 3; i++) fcm.respondWith(401, null, null);
+
+        assertThat(sender.send(PHONE, NEW_MESSAGE)).isInstanceOf(Outcome.Retry.class);
+        assertThat(sender.send(PHONE, NEW_MESSAGE)).isInstanceOf(Outcome.Failed.class);
+        assertThat(sender.send(PHONE, NEW_MESSAGE)).as("each freshly fetched token refused too").isInstanceOf(Outcome.Failed.class)
+                .extracting(o -> ((Outcome.Failed) o).reason()).asString().contains("credentials refused");
+        assertThat(fcm.tokenRequests()).isEqualTo(3);
+    }
+
+    @Test
     void unavailableIsRetriedWhenFcmSays() throws Exception {
         fcm.respondWith(503, "5", "UNAVAILABLE");
 
@@ -192,6 +240,26 @@ class FcmSenderIT {
     }
 
     @Test
+    void aThrottledTokenEndpointIsRetried() throws Exception {
+        fcm.failTokenRequestWith(429);
+
+        assertThat(sender.send(PHONE, NEW_MESSAGE)).isInstanceOf(Outcome.Retry.class);
+        assertThat(fcm.received()).isEmpty();
+        assertThat(sender.send(PHONE, NEW_MESSAGE)).isEqualTo(new Outcome.Delivered());
+    }
+
+    @Test
+    void anyClientErrorFromTheTokenEndpointFails() throws Exception {
+        fcm.failTokenRequestWith(401);
+        fcm.failTokenRequestWith(403);
+
+        assertThat(sender.send(PHONE, NEW_MESSAGE)).isInstanceOf(Outcome.Failed.class)
+                .extracting(o -> ((Outcome.Failed) o).reason()).asString().contains("service account credentials refused");
+        assertThat(sender.send(PHONE, NEW_MESSAGE)).isInstanceOf(Outcome.Failed.class);
+        assertThat(fcm.received()).isEmpty();
+    }
+
+    @Test
     void anUnreachableFcmIsRetried() throws Exception {
         FcmSender toNowhere = senderTo(URI.create("https://127.0.0.1:" + freePort()));
 
@@ -208,6 +276,23 @@ class FcmSenderIT {
 
         assertThat(withoutTokens.send(PHONE, NEW_MESSAGE)).isInstanceOf(Outcome.Retry.class);
         assertThat(fcm.received()).isEmpty();
+    }
+
+    private List<Outcome> sendAtOnce(int senders) throws Exception {
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<Outcome>> pending = new ArrayList<>();
+        List<Outcome> outcomes = new ArrayList<>();
+        try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < senders; i++) {
+                pending.add(threads.submit((Callable<Outcome>) () -> {
+                    go.await();
+                    return sender.send(PHONE, NEW_MESSAGE);
+                }));
+            }
+            go.countDown();
+            for (Future<Outcome> outcome : pending) outcomes.add(outcome.get());
+        }
+        return outcomes;
     }
 
     private FcmSender senderTo(URI apiBase) {

@@ -2,6 +2,10 @@ package org.parley.it.push;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.ServerSocket;
 import java.net.http.HttpClient;
@@ -13,11 +17,13 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import org.parley.protocol.WireJson;
 import org.parley.server.push.Notification;
 import org.parley.server.push.PushEndpoint;
@@ -132,8 +138,48 @@ class WebPushSenderIT {
 
         Outcome outcome = misconfigured.send(subscribed(), message("hi"));
 
-        assertThat(outcome).isInstanceOfSatisfying(Outcome.Failed.class, f -> assertThat(f.reason()).startsWith("401 from 127.0.0.1"));
+        assertThat(outcome).isInstanceOfSatisfying(Outcome.Failed.class, f -> assertThat(f.reason())
+                .startsWith("VAPID token refused (401 from 127.0.0.1): check push.webPush.subject and the VAPID key"));
         assertThat(pushService.received().get(0).problem()).contains("not the expected VAPID key");
+    }
+
+    @Test
+    void aForbiddenAnswerNamesTheVapidSettingsToCheck() throws Exception {
+        PushEndpoint to = subscribed();
+        pushService.respondWith(403, null); // as Apple answers BadJwtToken
+
+        assertThat(sender.send(to, message("a"))).isEqualTo(new Outcome.Failed(
+                "VAPID token refused (403 from 127.0.0.1): check push.webPush.subject and the VAPID key; the service said: scripted 403"));
+        assertThat(sender.send(to, message("b"))).as("one refusal is not remembered").isEqualTo(new Outcome.Delivered());
+    }
+
+    @Test
+    void aSubjectApplesServiceRefusesIsWarnedAboutOnceAtConstruction() {
+        Logger logger = (Logger) LoggerFactory.getLogger(WebPushSender.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        try {
+            for (String subject : List.of("mailto:ops@localhost", "mailto:ops@parley.local", "mailto:Ops@Push.Localhost",
+                    "mailto:ops@parley.invalid", "mailto:ops@parley.local.?subject=push")) {
+                new WebPushSender(HTTP, vapid, subject, Clock.systemUTC());
+            }
+            for (String subject : List.of("mailto:ops@parley.example", "mailto:ops@locals.org", "mailto:ops@invalid.example.com",
+                    "https://parley.example/contact", "https://localhost/contact")) {
+                new WebPushSender(HTTP, vapid, subject, Clock.systemUTC());
+            }
+        } finally {
+            logger.detachAppender(logged);
+        }
+
+        assertThat(logged.list).extracting(ILoggingEvent::getLevel).containsOnly(Level.WARN);
+        assertThat(logged.list).extracting(ILoggingEvent::getFormattedMessage).containsExactly(
+                warning("mailto:ops@localhost"), warning("mailto:ops@parley.local"), warning("mailto:Ops@Push.Localhost"),
+                warning("mailto:ops@parley.invalid"), warning("mailto:ops@parley.local.?subject=push"));
+    }
+
+    private static String warning(String subject) {
+        return "push.webPush.subject " + subject + ": Apple's push service (Safari, iOS) refuses this contact; set it to a mailto: or https: address of yours";
     }
 
     @Test

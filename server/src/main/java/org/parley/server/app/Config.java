@@ -111,7 +111,7 @@ public record Config(
             new Key("auth.codesPerIpPerHour", "20", "codes one client address may request per hour"),
             new Key("auth.signInsPerIpPerHour", "60", "sign-in attempts per client address per hour"),
             new Key("auth.lookupsPerUserPerHour", "600", "phone-number look-ups per user per hour"),
-            new Key("ws.pingIntervalSeconds", "25", "server ping interval"),
+            new Key("ws.pingIntervalSeconds", "10", "server ping interval (less than ws.idleTimeoutSeconds: a device answering pings is never idle)"),
             new Key("ws.idleTimeoutSeconds", "30", "close a socket silent this long (its user goes offline, last seen = when it was last heard)"),
             new Key("ws.maxFrameBytes", "262144", "largest WebSocket message accepted"),
             new Key("ws.outboundQueueBytes", "1048576", "bytes queued to a socket before it counts as stalled and is closed"),
@@ -223,6 +223,10 @@ public record Config(
     }
 
     private static Config from(Map<String, String> v) {
+        if (integer(v, "ws.pingIntervalSeconds", 1, 3600) >= integer(v, "ws.idleTimeoutSeconds", 2, 7200)) {
+            throw new Invalid("config key 'ws.pingIntervalSeconds' (" + v.get("ws.pingIntervalSeconds") + ") must be less than 'ws.idleTimeoutSeconds' ("
+                    + v.get("ws.idleTimeoutSeconds") + "): sockets answering every ping would be closed as idle");
+        }
         String store = oneOf(v, "store", List.of("sqlite", "postgres"));
         boolean embedded = store.equals("sqlite");
         return new Config(

@@ -126,18 +126,13 @@ public final class Node implements AutoCloseable {
                             Counter.builder("parley.messages.in").description("sends committed by the writer, repeated clientMsgIds included").register(metrics)));
             var presence = new LocalPresence(accounts, blocking);
             var presenceService = new PresenceService(presence, accounts, chatStore, chats);
-            presence.onChange((user, state) -> {
-                try { // off the event loop: fan-out reads privacy settings
-                    blocking.execute(() -> bus.publish(new Event.PresenceChanged(user, state.online(), state.lastSeen(), false)));
-                } catch (java.util.concurrent.RejectedExecutionException e) {
-                    // shutting down: no one is left to tell
-                }
-            });
+            presence.onChange((user, state) ->
+                    bus.publish(new Event.PresenceChanged(user, state.online(), state.lastSeen(), state.version(), false)));
             this.connections = new Connections(metrics, presence, presenceService);
             var vapid = VapidKeys.loadOrCreate(config.dataDir(), config.pushWebPushVapidPrivateKey());
             this.push = new PushService(pushSenders(config, vapid, clock), new SqlPushEndpointStore(db), new SqlPushQueue(db), accounts, chatStore,
                     messageStore, cursorStore, presence, vapid,
-                    new PushService.Settings(config.pushGraceSeconds() * 1000L, config.pushRetryBaseMillis(), config.pushMaxAttempts(),
+                    new PushService.Settings(config.pushGraceSeconds() * 1000L, config.pushCollapseMillis(), config.pushRetryBaseMillis(), config.pushMaxAttempts(),
                             config.pushTtlSeconds(), config.pushConcurrency(), config.pushWebPushAllowedHosts()), clock, metrics);
             var groups = new GroupService(chatStore, chats, accounts, messages, receipts, bus, ids, clock, config.groupsMaxMembers());
             bus.subscribe(e -> { // before the sockets hear of it: they must see the new rule

@@ -66,6 +66,10 @@ public interface ChatStore {
     /** The user's mutes by chat id (past ones included; the caller compares with now). */
     java.util.Map<String, Long> mutes(String userId);
 
-    /** Whether the two users share a direct chat (they are each other's contacts). */
-    boolean shareDirectChat(String userA, String userB);
+    /**
+     * Which of {@code others} are contacts of {@code userId}: they share a direct chat in which
+     * both have taken part (sent or read a message), so opening a chat with someone does not
+     * by itself make you their contact.
+     */
+    java.util.Set<String> contacts(String userId, java.util.Collection<String> others);
 }

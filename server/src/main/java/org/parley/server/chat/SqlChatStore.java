@@ -159,7 +159,21 @@ public final class SqlChatStore implements ChatStore {
     }
 
     @Override
-    public boolean shareDirectChat(String userA, String userB) {
-        return db.read(c -> Sql.one(c, "SELECT 1 FROM chats WHERE direct_key = ?", rs -> true, directKey(userA, userB))).isPresent();
+    public java.util.Set<String> contacts(String userId, java.util.Collection<String> others) {
+        java.util.Map<String, String> byKey = new java.util.HashMap<>();
+        for (String other : others) if (!other.equals(userId)) byKey.put(directKey(userId, other), other);
+        java.util.Set<String> out = new java.util.HashSet<>();
+        List<String> keys = List.copyOf(byKey.keySet());
+        for (int from = 0; from < keys.size(); from += 400) {
+            List<String> chunk = keys.subList(from, Math.min(keys.size(), from + 400));
+            Object[] args = new Object[chunk.size() + 1];
+            args[0] = userId;
+            for (int k = 0; k < chunk.size(); k++) args[k + 1] = chunk.get(k);
+            db.read(c -> Sql.list(c, "SELECT c.direct_key FROM chats c"
+                    + " JOIN cursors a ON a.chat_id = c.chat_id AND a.user_id = ? AND a.read_seq > 0"
+                    + " JOIN cursors b ON b.chat_id = c.chat_id AND b.user_id <> a.user_id AND b.read_seq > 0"
+                    + " WHERE c.direct_key IN (" + Sql.marks(chunk.size()) + ")", rs -> out.add(byKey.get(rs.getString(1))), args));
+        }
+        return out;
     }
 }

@@ -28,9 +28,10 @@ public sealed interface Event {
 
     /**
      * A user came online, went offline, or changed who may see it ({@code settingsChanged}):
-     * sockets watching the user get a presence frame, as each may see it.
+     * sockets watching the user get a presence frame, as each may see it. {@code version}
+     * orders changes of one user (see Presence.State).
      */
-    record PresenceChanged(String userId, boolean online, Long lastSeen, boolean settingsChanged) implements Event {}
+    record PresenceChanged(String userId, boolean online, Long lastSeen, long version, boolean settingsChanged) implements Event {}
 
     /** A member is typing, recording or stopped in a chat: the other members' sockets hear it; nothing is stored. */
     record Typing(String chatId, String userId, String state, List<String> memberIds) implements Event {}

@@ -7,8 +7,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import org.parley.server.account.AccountStore;
+import org.parley.server.delivery.SerialExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,65 +20,79 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalPresence implements Presence {
     private static final Logger log = LoggerFactory.getLogger(LocalPresence.class);
+    private static final int STRIPES = 64;
 
-    private final Map<String, Set<String>> socketsByUser = new ConcurrentHashMap<>();
-    /** Last seen of users who just went offline, until the store has it. */
-    private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
+    private record Online(Set<String> sockets, long version) {}
+
+    private record Seen(long at, long version) {}
+
+    private final Map<String, Online> online = new ConcurrentHashMap<>();
+    /** Users who just went offline, until the store has their last seen. */
+    private final Map<String, Seen> leaving = new ConcurrentHashMap<>();
+    private final AtomicLong versions = new AtomicLong();
     private final List<BiConsumer<String, State>> listeners = new CopyOnWriteArrayList<>();
+    /** One user's changes are told in order: each user maps to one serial stripe. */
+    private final SerialExecutor[] stripes = new SerialExecutor[STRIPES];
     private final AccountStore accounts;
     private final Executor blocking;
 
     public LocalPresence(AccountStore accounts, Executor blocking) {
         this.accounts = accounts;
         this.blocking = blocking;
+        for (int i = 0; i < STRIPES; i++) stripes[i] = new SerialExecutor(blocking);
     }
 
     @Override
     public void connected(String userId, String socketId) {
-        boolean[] cameOnline = {false};
-        socketsByUser.compute(userId, (u, set) -> {
-            Set<String> s = set != null ? set : ConcurrentHashMap.newKeySet();
-            cameOnline[0] = s.isEmpty();
-            s.add(socketId);
-            return s;
+        online.compute(userId, (u, entry) -> {
+            if (entry != null) {
+                entry.sockets().add(socketId);
+                return entry;
+            }
+            Set<String> sockets = ConcurrentHashMap.newKeySet();
+            sockets.add(socketId);
+            Online now = new Online(sockets, versions.incrementAndGet());
+            tell(userId, new State(true, null, now.version())); // inside compute: changes of a user are queued in order
+            return now;
         });
-        if (cameOnline[0]) tell(userId, new State(true, null));
     }
 
     @Override
     public void disconnected(String userId, String socketId, long at) {
-        boolean[] wentOffline = {false};
-        socketsByUser.computeIfPresent(userId, (u, set) -> {
-            if (set.remove(socketId) && set.isEmpty()) {
-                wentOffline[0] = true;
-                lastSeen.merge(userId, at, Math::max);
-                return null;
-            }
-            return set.isEmpty() ? null : set;
+        online.computeIfPresent(userId, (u, entry) -> {
+            if (!entry.sockets().remove(socketId) || !entry.sockets().isEmpty()) return entry;
+            Seen seen = leaving.merge(userId, new Seen(at, versions.incrementAndGet()),
+                    (old, fresh) -> new Seen(Math.max(old.at(), fresh.at()), fresh.version()));
+            store(userId, seen);
+            tell(userId, new State(false, seen.at(), seen.version()));
+            return null;
         });
-        if (!wentOffline[0]) return;
-        long seen = lastSeen.get(userId);
+    }
+
+    private void store(String userId, Seen seen) {
+        Runnable write = () -> {
+            try {
+                accounts.setLastSeen(userId, seen.at());
+                leaving.remove(userId, seen); // the store has it now; keeps the map to users in flight
+            } catch (RuntimeException e) {
+                log.warn("could not store last seen of {}: {}", userId, e.toString());
+            }
+        };
         try {
-            blocking.execute(() -> {
-                try {
-                    accounts.setLastSeen(userId, seen);
-                    lastSeen.remove(userId, seen); // the store has it now; keeps the map to users in flight
-                } catch (RuntimeException e) {
-                    log.warn("could not store last seen of {}: {}", userId, e.toString());
-                }
-            });
+            stripe(userId).execute(write);
         } catch (RejectedExecutionException e) {
-            accounts.setLastSeen(userId, seen); // shutting down: write it on the way out
+            // shutting down: the store keeps the previous last seen
+            log.debug("last seen of {} not stored: shutting down", userId);
         }
-        tell(userId, new State(false, seen));
     }
 
     @Override
     public State state(String userId) {
-        Set<String> sockets = socketsByUser.get(userId);
-        if (sockets != null && !sockets.isEmpty()) return new State(true, null);
-        Long seen = lastSeen.get(userId);
-        return new State(false, seen != null ? seen : accounts.lastSeen(userId));
+        Online entry = online.get(userId);
+        if (entry != null) return new State(true, null, entry.version());
+        Seen seen = leaving.get(userId);
+        if (seen != null) return new State(false, seen.at(), seen.version());
+        return new State(false, accounts.lastSeen(userId), 0);
     }
 
     @Override
@@ -84,13 +100,23 @@ public final class LocalPresence implements Presence {
         listeners.add(listener);
     }
 
+    private SerialExecutor stripe(String userId) {
+        return stripes[Math.floorMod(userId.hashCode(), STRIPES)];
+    }
+
     private void tell(String userId, State state) {
-        for (var l : listeners) {
-            try {
-                l.accept(userId, state);
-            } catch (RuntimeException e) {
-                log.error("presence listener failed", e);
-            }
+        try {
+            stripe(userId).execute(() -> {
+                for (var l : listeners) {
+                    try {
+                        l.accept(userId, state);
+                    } catch (RuntimeException e) {
+                        log.error("presence listener failed", e);
+                    }
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // shutting down: no one is left to tell
         }
     }
 }

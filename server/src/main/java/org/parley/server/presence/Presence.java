@@ -8,8 +8,12 @@ import java.util.function.BiConsumer;
  */
 public interface Presence {
 
-    /** {@code lastSeen}: when the user's last device went away (null while online, or never seen). */
-    record State(boolean online, Long lastSeen) {}
+    /**
+     * {@code lastSeen}: when the user's last device went away (null while online, or never
+     * seen). {@code version} grows with each change of the user, so a reader holding two
+     * states keeps the later one (0: nothing known since start).
+     */
+    record State(boolean online, Long lastSeen, long version) {}
 
     /** A socket of one of the user's devices is up. */
     void connected(String userId, String socketId);
@@ -19,6 +23,9 @@ public interface Presence {
 
     State state(String userId);
 
-    /** Called with (userId, new state) each time a user comes online or goes offline. */
+    /**
+     * Called with (userId, new state) each time a user comes online or goes offline, off the
+     * caller's thread and, for each user, in the order the changes happened.
+     */
     void onChange(BiConsumer<String, State> listener);
 }

@@ -16,8 +16,8 @@ import org.parley.server.chat.ChatStore;
 
 /**
  * Online state and last seen as one user may see another's, under WhatsApp's rule: each
- * user shows them to everyone, to contacts (users they share a direct chat with) or to
- * nobody, and the rule is reciprocal: whoever hides theirs from someone sees nothing of
+ * user shows them to everyone, to contacts (users they share a direct chat with, both having
+ * taken part in it; see {@link ChatStore#contacts}) or to nobody, and the rule is reciprocal: whoever hides theirs from someone sees nothing of
  * that person's either.
  */
 public final class PresenceService {
@@ -31,6 +31,7 @@ public final class PresenceService {
     private final ChatStore chatStore;
     private final ChatService chats;
     private final Map<String, Visibility> visibility = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong epoch = new java.util.concurrent.atomic.AtomicLong();
 
     public PresenceService(Presence presence, AccountStore accounts, ChatStore chatStore, ChatService chats) {
         this.presence = presence;
@@ -43,7 +44,7 @@ public final class PresenceService {
     public Model.Presence view(Principal viewer, String userId) {
         Validate.id("userId", userId);
         if (accounts.byId(userId).isEmpty()) throw new ApiException(ErrorCode.USER_NOT_FOUND, "no such user");
-        boolean contact = !viewer.userId().equals(userId) && chatStore.shareDirectChat(viewer.userId(), userId);
+        boolean contact = chatStore.contacts(viewer.userId(), List.of(userId)).contains(userId);
         return asSeenBy(viewer.userId(), userId, contact, presence.state(userId));
     }
 
@@ -74,15 +75,22 @@ public final class PresenceService {
         long now = System.currentTimeMillis();
         Visibility v = visibility.get(userId);
         if (v != null && now - v.loadedAt() < SETTINGS_TTL_MS) return v.value();
+        long seen = epoch.get();
         String value = accounts.settings(userId).map(Model.Settings::lastSeen).orElse("nobody");
-        if (visibility.size() > 200_000) visibility.clear(); // a cache, not a copy of the users table
-        visibility.put(userId, new Visibility(value, now));
+        synchronized (visibility) {
+            if (visibility.size() > 200_000) visibility.clear(); // a cache, not a copy of the users table
+            // a settings change raced this read: use the value once, do not keep it
+            if (epoch.get() == seen) visibility.put(userId, new Visibility(value, now));
+        }
         return value;
     }
 
     /** A user's settings changed (on any node): read them again next time. */
     public void forget(String userId) {
-        visibility.remove(userId);
+        synchronized (visibility) {
+            epoch.incrementAndGet();
+            visibility.remove(userId);
+        }
     }
 
     /**
@@ -90,19 +98,14 @@ public final class PresenceService {
      * the viewer is not in answer CHAT_NOT_FOUND), each with whether they are a contact.
      */
     public Map<String, Boolean> watchList(Principal viewer, List<String> chatIds) {
-        Map<String, Boolean> out = new LinkedHashMap<>();
+        java.util.Set<String> members = new java.util.LinkedHashSet<>();
         for (String chatId : chatIds) {
-            var m = chats.requireMember(chatId, viewer.userId());
-            boolean direct = !m.chat().isGroup();
-            for (String member : m.memberIds()) {
-                if (member.equals(viewer.userId())) continue;
-                if (direct) out.put(member, true);
-                else out.putIfAbsent(member, false);
-            }
+            for (String member : chats.requireMember(chatId, viewer.userId()).memberIds()) if (!member.equals(viewer.userId())) members.add(member);
         }
-        if (out.size() > MAX_WATCHED) throw ApiException.invalid("these chats have more than " + MAX_WATCHED + " other members; subscribe to fewer");
-        // members of groups only: are they contacts through some other, direct chat?
-        out.replaceAll((member, contact) -> contact || chatStore.shareDirectChat(viewer.userId(), member));
+        if (members.size() > MAX_WATCHED) throw ApiException.invalid("these chats have more than " + MAX_WATCHED + " other members; subscribe to fewer");
+        java.util.Set<String> contacts = chatStore.contacts(viewer.userId(), members);
+        Map<String, Boolean> out = new LinkedHashMap<>();
+        for (String member : members) out.put(member, contacts.contains(member));
         return out;
     }
 }

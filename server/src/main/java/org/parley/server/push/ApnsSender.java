@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
-import java.security.Signature;
 import java.security.interfaces.ECPrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Clock;
@@ -267,14 +266,7 @@ public final class ApnsSender implements PushSender {
             Instant issuedAt = Instant.ofEpochSecond(now.getEpochSecond());
             ObjectNode header = JSON.createObjectNode().put("alg", "ES256").put("kid", keyId);
             ObjectNode claims = JSON.createObjectNode().put("iss", teamId).put("iat", issuedAt.getEpochSecond());
-            Base64.Encoder base64url = Base64.getUrlEncoder().withoutPadding();
-            String signingInput = base64url.encodeToString(header.toString().getBytes(UTF_8)) + "."
-                    + base64url.encodeToString(claims.toString().getBytes(UTF_8));
-            // JWS wants the raw r||s pair (RFC 7518 §3.4), not the DER the plain algorithm produces
-            Signature es256 = Signature.getInstance("SHA256withECDSAinP1363Format");
-            es256.initSign(key);
-            es256.update(signingInput.getBytes(US_ASCII));
-            return new ProviderToken(signingInput + "." + base64url.encodeToString(es256.sign()), issuedAt);
+            return new ProviderToken(Jws.sign(header, claims, key), issuedAt);
         }
     }
 }

@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
-import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,7 +26,6 @@ import java.util.Base64;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import org.parley.protocol.WireJson;
@@ -49,8 +47,6 @@ public final class FcmSender implements PushSender {
     private final URI sendUri;
     private final AccessTokens accessTokens;
     private final Clock clock;
-    /** A 401 usually means a stale access token; a second one in a row means the credentials themselves are refused. */
-    private final AtomicBoolean lastAnswerWasUnauthorized = new AtomicBoolean();
 
     /** @param apiBase null or {@link #DEFAULT_API_BASE}, or a stand-in's address in tests */
     public FcmSender(HttpClient http, ServiceAccount account, URI apiBase, Clock clock) {
@@ -69,14 +65,14 @@ public final class FcmSender implements PushSender {
     @Override
     public Outcome send(PushEndpoint to, Notification notification) throws InterruptedException {
         if (to.token() == null || to.token().isBlank()) return new Outcome.Gone("endpoint has no FCM registration token");
-        String accessToken;
+        AccessToken accessToken;
         try {
             accessToken = accessTokens.current();
         } catch (TokenUnavailable e) {
             return e.outcome;
         }
         HttpRequest request = HttpRequest.newBuilder(sendUri).timeout(REQUEST_TIMEOUT)
-                .header("Authorization", "Bearer " + accessToken)
+                .header("Authorization", "Bearer " + accessToken.value())
                 .header("Content-Type", "application/json; charset=UTF-8")
                 .POST(HttpRequest.BodyPublishers.ofString(message(to.token(), notification).toString(), UTF_8))
                 .build();
@@ -113,9 +109,9 @@ public final class FcmSender implements PushSender {
         return root;
     }
 
-    private Outcome outcome(HttpResponse<String> response, String accessToken) {
+    private Outcome outcome(HttpResponse<String> response, AccessToken accessToken) {
         int status = response.statusCode();
-        boolean unauthorizedBefore = lastAnswerWasUnauthorized.getAndSet(status == 401);
+        if (status != 401) accessToken.accepted(); // whatever FCM thought of the message, it took the token
         if (status == 200) return new Outcome.Delivered();
         FcmError error = FcmError.parse(response.body());
         if (status == 404 || "UNREGISTERED".equals(error.errorCode())) return new Outcome.Gone("FCM: registration token unregistered");
@@ -127,9 +123,11 @@ public final class FcmSender implements PushSender {
             case 401 -> {
                 // THIRD_PARTY_AUTH_ERROR is the project's APNs certificate or web push key in the Firebase console, not our token
                 if ("THIRD_PARTY_AUTH_ERROR".equals(error.errorCode())) yield new Outcome.Failed("FCM: " + error);
-                accessTokens.drop(accessToken);
-                yield unauthorizedBefore
-                        ? new Outcome.Failed("FCM: credentials refused (" + error + ")")
+                accessTokens.refused(accessToken);
+                // Only the send's own token decides: concurrent sends refused with one revoked token all retry, and only
+                // a token fetched to replace a refused one, refused before it ever worked, means the account itself is refused.
+                yield accessToken.replacesRefused() && !accessToken.wasAccepted()
+                        ? new Outcome.Failed("FCM: credentials refused: a freshly fetched access token was refused too (" + error + ")")
                         : new Outcome.Retry(null, "FCM refused the access token; a new one will be fetched");
             }
             // the token was registered with another Firebase project: it can never be ours again
@@ -260,6 +258,8 @@ public final class FcmSender implements PushSender {
         static final String SCOPE = "https://www.googleapis.com/auth/firebase.messaging";
         private static final Duration REFRESH_MARGIN = Duration.ofMinutes(5);
         private static final long ASSERTION_LIFETIME_SECONDS = 3600;
+        /** In {@link #cached} after a 401 dropped the token there, so the next one fetched knows it replaces a refused one. */
+        private static final AccessToken REFUSED = new AccessToken("", Instant.MIN, false);
 
         private final HttpClient http;
         private final ServiceAccount account;
@@ -267,39 +267,41 @@ public final class FcmSender implements PushSender {
         private final ReentrantLock refreshing = new ReentrantLock();
         private final AtomicReference<AccessToken> cached = new AtomicReference<>();
 
-        private record AccessToken(String value, Instant refreshAt) {}
-
         AccessTokens(HttpClient http, ServiceAccount account, Clock clock) {
             this.http = http;
             this.account = account;
             this.clock = clock;
         }
 
-        String current() throws TokenUnavailable, InterruptedException {
+        AccessToken current() throws TokenUnavailable, InterruptedException {
             AccessToken token = cached.get();
-            if (isFresh(token)) return token.value();
+            if (isFresh(token)) return token;
             refreshing.lockInterruptibly();
             try {
                 token = cached.get();
-                if (isFresh(token)) return token.value(); // refreshed by the caller we waited for
-                token = fetch();
+                if (isFresh(token)) return token; // refreshed by the caller we waited for
+                token = fetch(token == REFUSED);
                 cached.set(token);
-                return token.value();
+                return token;
             } finally {
                 refreshing.unlock();
             }
         }
 
-        /** Forgets {@code refused} unless a newer token has already replaced it. */
-        void drop(String refused) {
-            cached.updateAndGet(t -> t != null && t.value().equals(refused) ? null : t);
+        /**
+         * Forgets {@code refused} if it is still the current token (compare-and-clear), so that many
+         * sends refused with one token cause one new fetch, and a late refusal of an old token
+         * leaves its successor alone.
+         */
+        void refused(AccessToken refused) {
+            cached.compareAndSet(refused, REFUSED);
         }
 
         private boolean isFresh(AccessToken token) {
             return token != null && clock.instant().isBefore(token.refreshAt());
         }
 
-        private AccessToken fetch() throws TokenUnavailable, InterruptedException {
+        private AccessToken fetch(boolean replacesRefused) throws TokenUnavailable, InterruptedException {
             Instant now = clock.instant();
             String form = "grant_type=" + URLEncoder.encode(GRANT_TYPE, UTF_8) + "&assertion=" + URLEncoder.encode(assertion(now), UTF_8);
             HttpRequest request = HttpRequest.newBuilder(account.tokenUri()).timeout(REQUEST_TIMEOUT)
@@ -320,7 +322,7 @@ public final class FcmSender implements PushSender {
                 if (value.isEmpty() || expiresIn <= 0) throw new TokenUnavailable(new Outcome.Failed("OAuth token endpoint answered without a token"));
                 // a token living less than twice the margin is refreshed halfway instead of on every send
                 Duration margin = REFRESH_MARGIN.compareTo(Duration.ofSeconds(expiresIn / 2)) < 0 ? REFRESH_MARGIN : Duration.ofSeconds(expiresIn / 2);
-                return new AccessToken(value, now.plusSeconds(expiresIn).minus(margin));
+                return new AccessToken(value, now.plusSeconds(expiresIn).minus(margin), replacesRefused);
             }
             // the OAuth error and its description say what is wrong (invalid_grant: Invalid JWT Signature.) and hold no secret
             String why = "OAuth token endpoint answered " + status + " " + body.path("error").asText("") + " "
@@ -340,14 +342,8 @@ public final class FcmSender implements PushSender {
                     .put("aud", account.tokenUri().toString())
                     .put("iat", now.getEpochSecond())
                     .put("exp", now.getEpochSecond() + ASSERTION_LIFETIME_SECONDS);
-            Base64.Encoder base64url = Base64.getUrlEncoder().withoutPadding();
-            String signingInput = base64url.encodeToString(header.toString().getBytes(UTF_8)) + "."
-                    + base64url.encodeToString(claims.toString().getBytes(UTF_8));
             try {
-                Signature rs256 = Signature.getInstance("SHA256withRSA");
-                rs256.initSign(account.privateKey());
-                rs256.update(signingInput.getBytes(US_ASCII));
-                return signingInput + "." + base64url.encodeToString(rs256.sign());
+                return Jws.sign(header, claims, account.privateKey());
             } catch (GeneralSecurityException e) {
                 throw new TokenUnavailable(new Outcome.Failed("cannot sign with the service account key: " + e.getClass().getSimpleName()));
             }
@@ -360,6 +356,48 @@ public final class FcmSender implements PushSender {
             } catch (JsonProcessingException e) {
                 return JSON.createObjectNode();
             }
+        }
+    }
+
+    /**
+     * An OAuth 2.0 access token and what is known of it: whether it was fetched because FCM had
+     * just refused its predecessor, and whether FCM has taken it since.
+     */
+    static final class AccessToken {
+        private final String value;
+        private final Instant refreshAt;
+        private final boolean replacesRefused;
+        private volatile boolean accepted;
+
+        AccessToken(String value, Instant refreshAt, boolean replacesRefused) {
+            this.value = value;
+            this.refreshAt = refreshAt;
+            this.replacesRefused = replacesRefused;
+        }
+
+        String value() {
+            return value;
+        }
+
+        Instant refreshAt() {
+            return refreshAt;
+        }
+
+        boolean replacesRefused() {
+            return replacesRefused;
+        }
+
+        void accepted() {
+            if (!accepted) accepted = true;
+        }
+
+        boolean wasAccepted() {
+            return accepted;
+        }
+
+        @Override
+        public String toString() {
+            return "AccessToken[refreshAt=" + refreshAt + "]"; // never the value: it is a bearer credential
         }
     }
 

@@ -7,13 +7,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,12 +40,14 @@ import org.slf4j.LoggerFactory;
 public final class PushService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PushService.class);
     private static final int CLAIM = 200;
-    private static final long LEASE_MS = 60_000;
+    /** Longer than a send can take (a token fetch and a request, 30 s each) for a whole claim. */
+    private static final long LEASE_MS = 120_000;
+    private static final long MAX_RETRY_AFTER_MS = Duration.ofHours(6).toMillis();
     private static final long POLL_MS = 250;
     private static final long MAX_BACKOFF_MS = Duration.ofHours(1).toMillis();
 
     /** Worker settings; see docs/operations.md (push.*). */
-    public record Settings(long graceMillis, long retryBaseMillis, int maxAttempts, int ttlSeconds, int concurrency,
+    public record Settings(long graceMillis, long collapseMillis, long retryBaseMillis, int maxAttempts, int ttlSeconds, int concurrency,
             List<String> allowedHosts) {}
 
     private final Map<PushEndpoint.Kind, PushSender> senders = new EnumMap<>(PushEndpoint.Kind.class);
@@ -139,36 +138,45 @@ public final class PushService implements AutoCloseable {
     private void run() {
         var pool = java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("push-", 0).factory());
         var permits = new java.util.concurrent.Semaphore(settings.concurrency());
+        long counted = System.nanoTime();
         while (!closing) {
             try {
+                if (System.nanoTime() - counted > TimeUnit.MINUTES.toNanos(1)) { // operators delete dead letters by hand
+                    deadLetters.set(queue.deadLetters());
+                    counted = System.nanoTime();
+                }
                 long now = clock.millis();
                 List<PushQueue.Job> jobs = queue.claim(now, CLAIM, now + LEASE_MS);
                 if (jobs.isEmpty()) {
                     Thread.sleep(POLL_MS);
                     continue;
                 }
-                Map<String, List<PushQueue.Job>> byDeviceAndChat = new LinkedHashMap<>();
-                for (PushQueue.Job j : jobs) byDeviceAndChat.computeIfAbsent(j.deviceId() + '\u0000' + j.chatId(), k -> new ArrayList<>()).add(j);
-                List<java.util.concurrent.Future<?>> running = new ArrayList<>();
-                for (List<PushQueue.Job> group : byDeviceAndChat.values()) {
+                List<java.util.concurrent.Future<PushQueue.Settlement>> running = new ArrayList<>();
+                for (PushQueue.Job job : jobs) {
                     permits.acquire();
                     running.add(pool.submit(() -> {
                         try {
-                            handle(group);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt(); // shutting down; the lease brings them back
+                            return handle(job);
                         } catch (RuntimeException e) {
-                            log.warn("push of {} job(s) failed: {}", group.size(), e.toString()); // the lease brings them back
+                            // counted as an attempt: a job that always fails ends in the dead letters, not in a loop
+                            log.warn("push to device {} failed: {}", job.deviceId(), e.toString());
+                            return failed(job, e.toString(), "unknown");
                         } finally {
                             permits.release();
                         }
                     }));
                 }
-                for (var f : running) f.get(); // a full claim settles before the next, so none is taken twice
+                // Settled together: one transaction per claim, not one per job, beside the message writer.
+                List<PushQueue.Settlement> settled = new ArrayList<>(running.size());
+                for (var f : running) {
+                    PushQueue.Settlement s = f.get();
+                    if (s != null) settled.add(s);
+                }
+                queue.settle(settled);
             } catch (InterruptedException e) {
                 break;
             } catch (Exception e) {
-                log.warn("push worker: {}", e.toString());
+                log.warn("push worker: {}", e.toString()); // the leases bring the jobs back
                 try {
                     Thread.sleep(1_000);
                 } catch (InterruptedException ie) {
@@ -179,80 +187,75 @@ public final class PushService implements AutoCloseable {
         pool.shutdownNow();
     }
 
-    /** Jobs of one device and one chat. */
-    private void handle(List<PushQueue.Job> jobs) throws InterruptedException {
-        PushQueue.Job first = jobs.get(0);
-        String chatId = first.chatId();
-        String userId = first.userId();
+    /** One device's job for one chat; null when the job went with its device's address. */
+    private PushQueue.Settlement handle(PushQueue.Job job) throws InterruptedException {
         long now = clock.millis();
-        var cursor = cursors.ofUser(userId).get(chatId);
+        var cursor = cursors.ofUser(job.userId()).get(job.chatId());
         long delivered = cursor == null ? 0 : cursor.deliveredSeq();
-        List<PushQueue.Job> pending = jobs.stream().filter(j -> j.seq() > delivered).toList();
-        List<PushQueue.Job> had = jobs.stream().filter(j -> j.seq() <= delivered).toList();
-        queue.done(had); // a device of the user has them already
-        if (pending.isEmpty()) return;
+        if (delivered >= job.seq()) return done(job, now); // a device of the user has them already
 
-        if (presence.state(userId).online()) {
+        if (presence.state(job.userId()).online() && now < job.createdAt() + settings.graceMillis()) {
             // A connected device may still confirm delivery; wake the others only if none does in time.
-            long oldest = pending.stream().mapToLong(PushQueue.Job::createdAt).min().orElse(now);
-            if (now < oldest + settings.graceMillis()) {
-                queue.postpone(pending, oldest + settings.graceMillis());
-                return;
-            }
+            return new PushQueue.Settlement.Postpone(job, job.createdAt() + settings.graceMillis());
         }
-        Long mutedUntil = chats.mutes(userId).get(chatId);
-        Model.Settings prefs = accounts.settings(userId).orElse(null);
-        var endpoint = endpoints.of(first.deviceId());
+        Long mutedUntil = chats.mutes(job.userId()).get(job.chatId());
+        Model.Settings prefs = accounts.settings(job.userId()).orElse(null);
+        var endpoint = endpoints.of(job.deviceId());
         if (prefs == null || endpoint.isEmpty() || mutedUntil != null && mutedUntil > now || inDnd(prefs.dnd(), now)) {
             count("suppressed", endpoint.map(e -> e.kind().name()).orElse("none"));
-            queue.done(pending);
-            return;
+            return done(job, now);
         }
+        String kind = endpoint.get().kind().name();
         PushSender sender = senders.get(endpoint.get().kind());
         if (sender == null) { // the provider was switched off since the device registered
-            queue.bury(pending, now, endpoint.get().kind() + " is not configured on this node");
-            deadLetters.addAndGet(pending.size());
-            return;
+            count("dead", kind);
+            deadLetters.incrementAndGet();
+            return new PushQueue.Settlement.Bury(job, now, kind + " is not configured on this node");
         }
-        long lastSeq = pending.stream().mapToLong(PushQueue.Job::seq).max().orElseThrow();
-        List<Message> latest = messages.after(chatId, lastSeq - 1, 1);
-        if (latest.isEmpty()) {
-            queue.done(pending);
-            return;
-        }
-        Notification n = notification(latest.get(0), pending.size(), prefs.notificationPreviews());
-        PushSender.Outcome outcome = sender.send(endpoint.get(), n);
-        String kind = endpoint.get().kind().name();
-        int attempts = pending.stream().mapToInt(PushQueue.Job::attempts).max().orElse(0) + 1;
-        switch (outcome) {
+        List<Message> latest = messages.after(job.chatId(), job.seq() - 1, 1);
+        if (latest.isEmpty()) return done(job, now);
+        int count = (int) Math.max(1, Math.min(job.pending(), job.seq() - delivered));
+        Notification n = notification(latest.get(0), count, prefs.notificationPreviews());
+        return switch (sender.send(endpoint.get(), n)) {
             case PushSender.Outcome.Delivered d -> {
                 count("delivered", kind);
-                queue.done(pending);
+                yield done(job, now);
             }
             case PushSender.Outcome.Gone g -> {
                 count("gone", kind);
-                log.info("push address of device {} is gone ({}); removed", first.deviceId(), g.reason());
-                endpoints.delete(first.deviceId());
+                log.info("push address of device {} is gone ({}); removed", job.deviceId(), g.reason());
+                endpoints.deleteIf(endpoint.get()); // its jobs go with it, unless the device registered anew meanwhile
+                yield done(job, now);
             }
             case PushSender.Outcome.Retry r -> {
-                if (attempts >= settings.maxAttempts()) {
-                    count("dead", kind);
-                    queue.bury(pending, now, "gave up after " + attempts + " attempts: " + r.reason());
-                    deadLetters.addAndGet(pending.size());
-                } else {
-                    count("retry", kind);
-                    long backoff = backoff(attempts);
-                    long wait = r.retryAfter() == null ? backoff : Math.max(backoff, r.retryAfter().toMillis());
-                    queue.retry(pending, now + wait, r.reason());
-                }
+                if (job.attempts() + 1 >= settings.maxAttempts()) yield failed(job, r.reason(), kind);
+                count("retry", kind);
+                long wait = backoff(job.attempts() + 1);
+                if (r.retryAfter() != null) wait = Math.max(wait, Math.min(MAX_RETRY_AFTER_MS, r.retryAfter().toMillis()));
+                yield new PushQueue.Settlement.Retry(job, now + wait, r.reason());
             }
             case PushSender.Outcome.Failed f -> {
                 count("dead", kind);
-                log.warn("push to device {} refused: {}", first.deviceId(), f.reason());
-                queue.bury(pending, now, f.reason());
-                deadLetters.addAndGet(pending.size());
+                log.warn("push to device {} refused: {}", job.deviceId(), f.reason());
+                deadLetters.incrementAndGet();
+                yield new PushQueue.Settlement.Bury(job, now, f.reason());
             }
+        };
+    }
+
+    private PushQueue.Settlement done(PushQueue.Job job, long now) {
+        return new PushQueue.Settlement.Done(job, now + settings.collapseMillis());
+    }
+
+    /** A retryable failure: again later, or into the dead letters once the attempts are used up. */
+    private PushQueue.Settlement failed(PushQueue.Job job, String reason, String provider) {
+        long now = clock.millis();
+        if (job.attempts() + 1 >= settings.maxAttempts()) {
+            count("dead", provider);
+            deadLetters.incrementAndGet();
+            return new PushQueue.Settlement.Bury(job, now, "gave up after " + (job.attempts() + 1) + " attempts: " + reason);
         }
+        return new PushQueue.Settlement.Retry(job, now + backoff(job.attempts() + 1), reason);
     }
 
     /** Exponential from retryBaseMillis, capped at an hour, with jitter in its upper half so retries spread out. */

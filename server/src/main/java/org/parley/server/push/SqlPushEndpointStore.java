@@ -14,10 +14,11 @@ public final class SqlPushEndpointStore implements PushEndpointStore {
 
     @Override
     public void put(PushEndpoint e, long now) {
-        db.write(c -> Sql.update(c, "INSERT INTO push_endpoints (" + COLUMNS + ", created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                + " ON CONFLICT (device_id) DO UPDATE SET kind = excluded.kind, endpoint = excluded.endpoint, p256dh = excluded.p256dh,"
+        // from devices: a device signed out meanwhile registers nothing
+        db.write(c -> Sql.update(c, "INSERT INTO push_endpoints (" + COLUMNS + ", created_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? FROM devices"
+                + " WHERE device_id = ? AND revoked_at IS NULL ON CONFLICT (device_id) DO UPDATE SET kind = excluded.kind, endpoint = excluded.endpoint, p256dh = excluded.p256dh,"
                 + " auth = excluded.auth, token = excluded.token, topic = excluded.topic, created_at = excluded.created_at",
-                e.deviceId(), e.userId(), e.kind().name(), e.endpoint(), e.p256dh(), e.auth(), e.token(), e.topic(), now));
+                e.deviceId(), e.userId(), e.kind().name(), e.endpoint(), e.p256dh(), e.auth(), e.token(), e.topic(), now, e.deviceId()));
     }
 
     @Override
@@ -25,6 +26,17 @@ public final class SqlPushEndpointStore implements PushEndpointStore {
         return db.write(c -> {
             Sql.update(c, "DELETE FROM push_jobs WHERE device_id = ?", deviceId);
             return Sql.update(c, "DELETE FROM push_endpoints WHERE device_id = ?", deviceId) > 0;
+        });
+    }
+
+    @Override
+    public boolean deleteIf(PushEndpoint sent) {
+        String address = sent.kind() == PushEndpoint.Kind.webPush ? sent.endpoint() : sent.token();
+        return db.write(c -> {
+            if (Sql.update(c, "DELETE FROM push_endpoints WHERE device_id = ? AND kind = ? AND COALESCE(endpoint, token) = ?", sent.deviceId(),
+                    sent.kind().name(), address) == 0) return false;
+            Sql.update(c, "DELETE FROM push_jobs WHERE device_id = ?", sent.deviceId());
+            return true;
         });
     }
 

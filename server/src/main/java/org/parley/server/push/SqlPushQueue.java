@@ -3,19 +3,14 @@ package org.parley.server.push;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import org.parley.protocol.Model.Message;
 import org.parley.server.store.Database;
 import org.parley.server.store.Sql;
 
 /** The push outbox in the store (push_jobs, push_dead). */
 public final class SqlPushQueue implements PushQueue {
-    private static final String COLUMNS = "chat_id, seq, device_id, user_id, created_at, attempts";
-    private static final long SIBLING_WINDOW_MS = 30_000;
+    private static final String COLUMNS = "chat_id, device_id, user_id, seq, pending, created_at, attempts";
     private final Database db;
 
     public SqlPushQueue(Database db) {
@@ -23,15 +18,19 @@ public final class SqlPushQueue implements PushQueue {
     }
 
     /**
-     * Inside a message append's transaction: a job for every device with a push address of
-     * every other member who has not muted the chat. One indexed statement per message; no
-     * rows at all when nobody has a push address. Jobs fall due {@code delayMillis} after the
-     * message, so a burst in one chat goes out as one notification.
+     * Inside a message append's transaction: for every device with a push address of every
+     * other member who has not muted the chat, a job falling due {@code delayMillis} after
+     * the message, or, when the device already has one for the chat, that job now announces
+     * this message too (its due time stays: a busy chat cannot put its push off for ever, and
+     * a retry keeps its Retry-After). One indexed statement per message; no rows at all when
+     * nobody has a push address.
      */
     public static void enqueue(Connection c, List<Message> fresh, long delayMillis) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO push_jobs (chat_id, seq, device_id, user_id, created_at, due_at, attempts)"
-                + " SELECT m.chat_id, ?, p.device_id, p.user_id, ?, ?, 0 FROM chat_members m JOIN push_endpoints p ON p.user_id = m.user_id"
-                + " WHERE m.chat_id = ? AND m.user_id <> ? AND (m.muted_until IS NULL OR m.muted_until < ?)")) {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO push_jobs (chat_id, device_id, user_id, seq, pending, created_at, due_at,"
+                + " leased_until, attempts) SELECT m.chat_id, p.device_id, p.user_id, ?, 1, ?, ?, 0, 0"
+                + " FROM chat_members m JOIN push_endpoints p ON p.user_id = m.user_id"
+                + " WHERE m.chat_id = ? AND m.user_id <> ? AND (m.muted_until IS NULL OR m.muted_until < ?)"
+                + " ON CONFLICT (chat_id, device_id) DO UPDATE SET seq = excluded.seq, pending = push_jobs.pending + 1")) {
             int n = 0;
             for (Message m : fresh) {
                 if (m.bySystem()) continue; // membership changes show in the chat; they wake no one
@@ -44,7 +43,7 @@ public final class SqlPushQueue implements PushQueue {
     }
 
     private static Job job(java.sql.ResultSet rs) throws SQLException {
-        return new Job(rs.getString("chat_id"), rs.getLong("seq"), rs.getString("device_id"), rs.getString("user_id"),
+        return new Job(rs.getString("chat_id"), rs.getString("device_id"), rs.getString("user_id"), rs.getLong("seq"), rs.getInt("pending"),
                 rs.getLong("created_at"), rs.getInt("attempts"));
     }
 
@@ -53,92 +52,53 @@ public final class SqlPushQueue implements PushQueue {
         // PostgreSQL: nodes claiming at once skip each other's rows instead of waiting on them
         String lock = db.kind().equals("postgres") ? " FOR UPDATE SKIP LOCKED" : "";
         return db.write(c -> {
-            List<Job> jobs = new ArrayList<>(Sql.list(c, "SELECT " + COLUMNS + " FROM push_jobs WHERE due_at <= ? ORDER BY due_at LIMIT ?" + lock,
-                    SqlPushQueue::job, now, limit));
-            // Later messages of the same chat for the same device go in the same notification,
-            // however the burst straddles due times. (Jobs another worker leased are due a full
-            // lease ahead and stay out.)
-            Set<String> pairs = new LinkedHashSet<>();
-            Set<String> taken = new HashSet<>();
-            for (Job j : jobs) {
-                pairs.add(j.deviceId() + '\u0000' + j.chatId());
-                taken.add(j.chatId() + '\u0000' + j.seq() + '\u0000' + j.deviceId());
-            }
-            for (String pair : pairs) {
-                String[] dc = pair.split("\u0000", 2);
-                for (Job j : Sql.list(c, "SELECT " + COLUMNS + " FROM push_jobs WHERE device_id = ? AND chat_id = ? AND due_at > ? AND due_at <= ?" + lock,
-                        SqlPushQueue::job, dc[0], dc[1], now, now + SIBLING_WINDOW_MS)) {
-                    if (taken.add(j.chatId() + '\u0000' + j.seq() + '\u0000' + j.deviceId())) jobs.add(j);
+            List<Job> jobs = Sql.list(c, "SELECT " + COLUMNS + " FROM push_jobs WHERE due_at <= ? AND leased_until < ? ORDER BY due_at LIMIT ?"
+                    + lock, SqlPushQueue::job, now, now, limit);
+            try (PreparedStatement ps = c.prepareStatement("UPDATE push_jobs SET leased_until = ? WHERE chat_id = ? AND device_id = ?")) {
+                for (Job j : jobs) {
+                    Sql.bind(ps, leaseUntil, j.chatId(), j.deviceId());
+                    ps.addBatch();
                 }
+                if (!jobs.isEmpty()) ps.executeBatch();
             }
-            setDue(c, jobs, leaseUntil, false, null);
             return jobs;
         });
     }
 
-    private static void setDue(Connection c, List<Job> jobs, long at, boolean countAttempt, String error) throws SQLException {
-        if (jobs.isEmpty()) return;
-        try (PreparedStatement ps = c.prepareStatement("UPDATE push_jobs SET due_at = ?, attempts = attempts + ?, last_error = COALESCE(?, last_error)"
-                + " WHERE chat_id = ? AND seq = ? AND device_id = ?")) {
-            for (Job j : jobs) {
-                Sql.bind(ps, at, countAttempt ? 1 : 0, error, j.chatId(), j.seq(), j.deviceId());
-                ps.addBatch();
-            }
-            ps.executeBatch();
-        }
-    }
-
     @Override
-    public void done(List<Job> jobs) {
-        if (jobs.isEmpty()) return;
+    public void settle(List<Settlement> settlements) {
+        if (settlements.isEmpty()) return;
         db.write(c -> {
-            delete(c, jobs);
-            return null;
-        });
-    }
-
-    private static void delete(Connection c, List<Job> jobs) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM push_jobs WHERE chat_id = ? AND seq = ? AND device_id = ?")) {
-            for (Job j : jobs) {
-                Sql.bind(ps, j.chatId(), j.seq(), j.deviceId());
-                ps.addBatch();
-            }
-            ps.executeBatch();
-        }
-    }
-
-    @Override
-    public void retry(List<Job> jobs, long at, String error) {
-        db.write(c -> {
-            setDue(c, jobs, at, true, error == null ? "" : error.substring(0, Math.min(500, error.length())));
-            return null;
-        });
-    }
-
-    @Override
-    public void postpone(List<Job> jobs, long at) {
-        db.write(c -> {
-            setDue(c, jobs, at, false, null);
-            return null;
-        });
-    }
-
-    @Override
-    public void bury(List<Job> jobs, long now, String reason) {
-        if (jobs.isEmpty()) return;
-        String why = reason.substring(0, Math.min(500, reason.length()));
-        db.write(c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO push_dead (chat_id, seq, device_id, user_id, created_at, failed_at, attempts,"
-                    + " reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
-                for (Job j : jobs) {
-                    Sql.bind(ps, j.chatId(), j.seq(), j.deviceId(), j.userId(), j.createdAt(), now, j.attempts() + 1, why);
-                    ps.addBatch();
+            for (Settlement s : settlements) {
+                Job j = s.job();
+                switch (s) {
+                    case Settlement.Done d -> finish(c, j, d.nextDueAt());
+                    case Settlement.Retry r -> Sql.update(c, "UPDATE push_jobs SET due_at = ?, attempts = attempts + 1, last_error = ?, leased_until = 0"
+                            + " WHERE chat_id = ? AND device_id = ?", r.at(), cut(r.error()), j.chatId(), j.deviceId());
+                    case Settlement.Postpone p -> Sql.update(c, "UPDATE push_jobs SET due_at = ?, leased_until = 0 WHERE chat_id = ? AND device_id = ?",
+                            p.at(), j.chatId(), j.deviceId());
+                    case Settlement.Bury b -> {
+                        Sql.update(c, "INSERT INTO push_dead (chat_id, seq, device_id, user_id, created_at, failed_at, attempts, reason)"
+                                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", j.chatId(), j.seq(), j.deviceId(), j.userId(),
+                                j.createdAt(), b.at(), j.attempts() + 1, cut(b.reason()));
+                        finish(c, j, b.at());
+                    }
                 }
-                ps.executeBatch();
             }
-            delete(c, jobs);
             return null;
         });
+    }
+
+    /** Removes the job, unless messages came after it was taken: then they stay due, as a fresh job. */
+    private static void finish(Connection c, Job j, long nextDueAt) throws SQLException {
+        if (Sql.update(c, "DELETE FROM push_jobs WHERE chat_id = ? AND device_id = ? AND seq = ?", j.chatId(), j.deviceId(), j.seq()) > 0) return;
+        Sql.update(c, "UPDATE push_jobs SET pending = CASE WHEN pending > ? THEN pending - ? ELSE 1 END, created_at = ?, due_at = ?,"
+                + " leased_until = 0, attempts = 0, last_error = NULL WHERE chat_id = ? AND device_id = ?", j.pending(), j.pending(), nextDueAt,
+                nextDueAt, j.chatId(), j.deviceId());
+    }
+
+    private static String cut(String s) {
+        return s == null ? "" : s.substring(0, Math.min(500, s.length()));
     }
 
     @Override

@@ -12,7 +12,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.Signature;
 import java.security.interfaces.ECPublicKey;
 import java.time.Clock;
 import java.time.Duration;
@@ -56,7 +55,6 @@ public final class WebPushSender implements PushSender {
     private static final Logger log = LoggerFactory.getLogger(WebPushSender.class);
     private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
     private static final ObjectMapper JSON = WireJson.mapper();
-    private static final String JWT_HEADER = BASE64URL.encodeToString("{\"typ\":\"JWT\",\"alg\":\"ES256\"}".getBytes(StandardCharsets.UTF_8));
 
     private final HttpClient http;
     private final VapidKeys keys;
@@ -78,6 +76,30 @@ public final class WebPushSender implements PushSender {
         this.keys = keys;
         this.subject = subject;
         this.clock = clock;
+        if (isUnreachableMailto(subject)) {
+            log.warn("{} {}: Apple's push service (Safari, iOS) refuses this contact; set it to a mailto: or https: address of yours",
+                    SUBJECT_CONFIG_KEY, subject.replaceAll("\\p{Cntrl}+", " "));
+        }
+    }
+
+    /**
+     * A {@code mailto:} whose domain can receive no mail (localhost, .local, .localhost, .invalid):
+     * Apple's push service answers every token naming one with 403 BadJwtToken
+     * (web-push-libs/web-push#947), while other push services let it pass.
+     */
+    static boolean isUnreachableMailto(String subject) {
+        if (!subject.startsWith("mailto:")) return false;
+        String to = subject.substring("mailto:".length());
+        int query = to.indexOf('?');
+        if (query >= 0) to = to.substring(0, query);
+        for (String address : to.split(",")) {
+            int at = address.lastIndexOf('@');
+            if (at < 0) continue;
+            String domain = address.substring(at + 1).strip().toLowerCase(Locale.ROOT);
+            while (domain.endsWith(".")) domain = domain.substring(0, domain.length() - 1);
+            if (domain.equals("localhost") || domain.endsWith(".localhost") || domain.endsWith(".local") || domain.endsWith(".invalid")) return true;
+        }
+        return false;
     }
 
     @Override
@@ -150,8 +172,12 @@ public final class WebPushSender implements PushSender {
             return new Outcome.Retry(RetryAfter.parse(retryAfter, clock), answer);
         }
         if (status == 413) return new Outcome.Failed("payload too large");
-        // 400, 401, 403: our request or our VAPID key is wrong; it will not get better by itself.
-        String reason = answer + (body.isBlank() ? "" : ": " + printable(body));
+        // 401, 403: the push service refused our VAPID token (RFC 8292: a bad JWT, or a key other than the subscription's;
+        // Apple also refuses a subject it cannot write to). 400: our request is wrong. Neither gets better by retrying.
+        String said = body.isBlank() ? "" : printable(body);
+        String reason = status == 401 || status == 403
+                ? "VAPID token refused (" + answer + "): check " + SUBJECT_CONFIG_KEY + " and the VAPID key" + (said.isEmpty() ? "" : "; the service said: " + said)
+                : answer + (said.isEmpty() ? "" : ": " + said);
         log.warn("web push refused: {}", reason);
         return new Outcome.Failed(reason);
     }
@@ -240,12 +266,8 @@ public final class WebPushSender implements PushSender {
                 .put("exp", now.plus(TOKEN_LIFETIME).getEpochSecond())
                 .put("sub", subject);
         try {
-            String signed = JWT_HEADER + "." + BASE64URL.encodeToString(JSON.writeValueAsBytes(claims));
-            Signature ecdsa = Signature.getInstance("SHA256withECDSAinP1363Format"); // JWS wants R||S, not DER
-            ecdsa.initSign(keys.privateKey());
-            ecdsa.update(signed.getBytes(StandardCharsets.US_ASCII));
-            return signed + "." + BASE64URL.encodeToString(ecdsa.sign());
-        } catch (GeneralSecurityException | JsonProcessingException e) {
+            return Jws.sign(JSON.createObjectNode().put("typ", "JWT").put("alg", "ES256"), claims, keys.privateKey());
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot sign a VAPID token: " + e.getMessage(), e);
         }
     }

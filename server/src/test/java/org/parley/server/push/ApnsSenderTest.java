@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
+import java.time.Clock;
 import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -74,6 +75,21 @@ class ApnsSenderTest {
         var hugeData = Map.of("blob", "x".repeat(5000));
 
         assertThat(ApnsSender.payload(new Notification("chat-1", "Alice", "Hi", hugeData, 60))).isNull();
+    }
+
+    @Test
+    void aRefusalOfAnOldProviderTokenDoesNotDropItsSuccessor() throws Exception {
+        Path p8 = writePem("EC", "secp256r1");
+        var tokens = new ApnsSender.ProviderTokens(ApnsSender.readKey(p8), "ABC123DEFG", "DEF123GHIJ", Clock.systemUTC());
+        String first = tokens.current();
+        assertThat(tokens.current()).isEqualTo(first);
+
+        tokens.refused(first);
+        String second = tokens.current();
+        tokens.refused(first); // another send that carried the first token, answered late
+
+        assertThat(second).isNotEqualTo(first);
+        assertThat(tokens.current()).isEqualTo(second);
     }
 
     private Path writePem(String algorithm, String curve) throws Exception {

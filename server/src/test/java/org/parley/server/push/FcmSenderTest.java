@@ -78,6 +78,16 @@ class FcmSenderTest {
         assertThat(message.at("/apns/headers/apns-priority").asText()).isEqualTo("10");
     }
 
+    @Test
+    void anAccessTokenNeverShowsItsValue() {
+        var token = new FcmSender.AccessToken("ya29.secret-bearer", java.time.Instant.EPOCH, true);
+
+        assertThat(token.toString()).doesNotContain("ya29").doesNotContain("secret");
+        assertThat(token.wasAccepted()).isFalse();
+        token.accepted();
+        assertThat(token.wasAccepted()).isTrue();
+    }
+
     private Path write(String json) throws Exception {
         Path file = dir.resolve("service-account.json");
         Files.writeString(file, json);

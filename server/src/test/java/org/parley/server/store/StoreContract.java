@@ -261,4 +261,79 @@ abstract class StoreContract {
         List<Mark> forRange = cursors.marks("c", 1, 4);
         assertThat(forRange).extracting(Mark::upToSeq).contains(5L);
     }
+
+    // ---- the push outbox ----
+
+    /** Ana writes to Ben, whose one device has a push address; returns the chat. */
+    private String pushSetUp(String deviceId) {
+        String ana = user("+1555" + (1_000_000 + IDS.incrementAndGet()));
+        String ben = user("+1555" + (1_000_000 + IDS.incrementAndGet()));
+        devices.create(new DeviceRecord(deviceId, ben, "phone", 10, null, null), "hash-" + deviceId);
+        new org.parley.server.push.SqlPushEndpointStore(db).put(new org.parley.server.push.PushEndpoint(deviceId, ben,
+                org.parley.server.push.PushEndpoint.Kind.fcm, null, null, null, "token-" + deviceId, null), 10);
+        String chat = chats.openDirect(id("c"), ana, ben, 100).chat().chatId();
+        lastSender = ana;
+        lastRecipient = ben;
+        return chat;
+    }
+
+    private String lastSender;
+    private String lastRecipient;
+
+    @Test
+    void aBurstInAChatIsOnePushJobAndALeasedJobIsTakenOnce() {
+        String device = id("d");
+        String chat = pushSetUp(device);
+        var queue = new org.parley.server.push.SqlPushQueue(db);
+        for (int i = 1; i <= 3; i++) messages.append(List.of(msg(chat, lastSender, "p" + i, "burst " + i)));
+        var jobs = queue.claim(10_000, 10, 70_000);
+        assertThat(jobs).hasSize(1);
+        assertThat(jobs.get(0).seq()).isEqualTo(3);
+        assertThat(jobs.get(0).pending()).isEqualTo(3);
+        assertThat(jobs.get(0).deviceId()).isEqualTo(device);
+        assertThat(queue.claim(10_000, 10, 70_000)).as("leased: no second worker takes it").isEmpty();
+
+        // A message while the push is under way stays queued after the push is settled.
+        messages.append(List.of(msg(chat, lastSender, "p4", "late")));
+        queue.settle(List.of(new org.parley.server.push.PushQueue.Settlement.Done(jobs.get(0), 20_000)));
+        assertThat(queue.claim(19_999, 10, 80_000)).as("due again only after the collapse delay").isEmpty();
+        var again = queue.claim(20_000, 10, 80_000);
+        assertThat(again).hasSize(1);
+        assertThat(again.get(0).seq()).isEqualTo(4);
+        assertThat(again.get(0).pending()).isEqualTo(1);
+        queue.settle(List.of(new org.parley.server.push.PushQueue.Settlement.Done(again.get(0), 30_000)));
+        assertThat(queue.claim(Long.MAX_VALUE / 2, 10, Long.MAX_VALUE / 2)).as("nothing left").isEmpty();
+    }
+
+    @Test
+    void aRetryWaitsAndCountsAndABuriedJobIsADeadLetter() {
+        String device = id("d");
+        String chat = pushSetUp(device);
+        var queue = new org.parley.server.push.SqlPushQueue(db);
+        long deadBefore = queue.deadLetters();
+        messages.append(List.of(msg(chat, lastSender, "r1", "hello")));
+        var job = queue.claim(10_000, 10, 70_000).get(0);
+        queue.settle(List.of(new org.parley.server.push.PushQueue.Settlement.Retry(job, 50_000, "503")));
+        assertThat(queue.claim(49_999, 10, 100_000)).isEmpty();
+        var retried = queue.claim(50_000, 10, 100_000).get(0);
+        assertThat(retried.attempts()).isEqualTo(1);
+        queue.settle(List.of(new org.parley.server.push.PushQueue.Settlement.Bury(retried, 60_000, "gave up")));
+        assertThat(queue.deadLetters()).isEqualTo(deadBefore + 1);
+        assertThat(queue.claim(Long.MAX_VALUE / 2, 10, Long.MAX_VALUE / 2)).isEmpty();
+    }
+
+    @Test
+    void aLapsedLeaseComesBackAndASignedOutDeviceHasNoJobs() {
+        String device = id("d");
+        String chat = pushSetUp(device);
+        var queue = new org.parley.server.push.SqlPushQueue(db);
+        messages.append(List.of(msg(chat, lastSender, "l1", "hello")));
+        assertThat(queue.claim(10_000, 10, 70_000)).hasSize(1);
+        assertThat(queue.claim(70_001, 10, 130_000)).as("the worker died: its lease ran out").hasSize(1);
+        messages.append(List.of(msg(chat, lastSender, "l2", "again")));
+        assertThat(devices.revoke(lastRecipient, device, 200_000)).isTrue();
+        assertThat(queue.claim(Long.MAX_VALUE / 2, 10, Long.MAX_VALUE / 2)).as("signing out drops the device's jobs").isEmpty();
+        messages.append(List.of(msg(chat, lastSender, "l3", "after")));
+        assertThat(queue.claim(Long.MAX_VALUE / 2, 10, Long.MAX_VALUE / 2)).as("and its push address").isEmpty();
+    }
 }

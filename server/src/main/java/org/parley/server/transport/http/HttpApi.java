@@ -115,7 +115,7 @@ public final class HttpApi {
                 new Route(HttpMethod.PUT, "/v1/me/settings", false, c -> {
                     var saved = accounts.putSettings(c.principal(), c.body(Requests.SettingsUpdate.class));
                     var state = presence.state(c.principal().userId()); // watchers see it again under the new rule
-                    bus.publish(new Event.PresenceChanged(c.principal().userId(), state.online(), state.lastSeen(), true));
+                    bus.publish(new Event.PresenceChanged(c.principal().userId(), state.online(), state.lastSeen(), state.version(), true));
                     return Reply.ok(saved);
                 }),
                 new Route(HttpMethod.PUT, "/v1/devices/current/push", false, c -> {

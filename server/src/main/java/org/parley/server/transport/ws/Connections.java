@@ -64,7 +64,10 @@ public final class Connections {
         presence.disconnected(socket.principal().userId(), socket.id(), lastHeardAt);
     }
 
-    /** Replaces what the socket watches with {@code users} (user id → whether a contact of the socket's user). */
+    /**
+     * Replaces what the socket watches with {@code users} (user id → whether a contact of the
+     * socket's user). Called on the socket's context only, so changes of one socket never race.
+     */
     void watch(DeviceSocket socket, Map<String, Boolean> users) {
         Map<String, Boolean> before = socket.watching();
         socket.watching(users);
@@ -159,7 +162,7 @@ public final class Connections {
     private void deliverPresence(Event.PresenceChanged e) {
         Set<DeviceSocket> sockets = watchers.get(e.userId());
         if (sockets == null) return;
-        Presence.State state = new Presence.State(e.online(), e.lastSeen());
+        Presence.State state = new Presence.State(e.online(), e.lastSeen(), e.version());
         String hidden = null;
         for (DeviceSocket s : sockets) {
             Boolean contact = s.watching().get(e.userId());
@@ -174,7 +177,7 @@ public final class Connections {
                 if (hidden == null) hidden = WireJson.encode(frame);
                 json = hidden;
             }
-            mailbox.post(s.context(), () -> s.offerFrame(json));
+            mailbox.post(s.context(), () -> s.offerPresence(e.userId(), e.version(), json));
         }
     }
 
@@ -192,8 +195,13 @@ public final class Connections {
         long now = System.currentTimeMillis();
         for (Set<DeviceSocket> sockets : byUser.values()) {
             for (DeviceSocket s : sockets) {
-                if (now - s.lastHeardAt() > idleTimeoutMs) mailbox.post(s.context(), () -> s.close(CloseCodes.IDLE_TIMEOUT, "idle timeout"));
-                else if (ping) mailbox.post(s.context(), s::ping);
+                if (now - s.lastHeardAt() > idleTimeoutMs) {
+                    mailbox.post(s.context(), () -> { // heard from since the check? then it stays
+                        if (System.currentTimeMillis() - s.lastHeardAt() > idleTimeoutMs) s.close(CloseCodes.IDLE_TIMEOUT, "idle timeout");
+                    });
+                } else if (ping) {
+                    mailbox.post(s.context(), s::ping);
+                }
             }
         }
     }

@@ -18,12 +18,14 @@ import org.parley.protocol.ApiException;
 import org.parley.protocol.ErrorCode;
 import org.parley.protocol.Frames;
 import org.parley.protocol.Frames.ClientFrame;
+import org.parley.protocol.Model;
 import org.parley.protocol.Model.Message;
 import org.parley.protocol.Model.Status;
 import org.parley.protocol.WireJson;
 import org.parley.server.auth.Principal;
 import org.parley.server.chat.ChatService;
 import org.parley.server.delivery.Bus;
+import org.parley.server.delivery.SerialExecutor;
 import org.parley.server.presence.PresenceService;
 import org.parley.server.message.MessageService;
 import org.parley.server.receipt.CursorStore;
@@ -87,6 +89,10 @@ final class DeviceSocket {
     private boolean partialBinary;
     /** Users whose presence this socket watches (→ whether a contact); replaced whole, read from other threads. */
     private volatile Map<String, Boolean> watching = Map.of();
+    /** The version of the last presence state sent, per watched user. */
+    private final Map<String, Long> presenceVersions = new HashMap<>();
+    private boolean subscribing;
+    private Frames.SubscribePresence nextSubscribe;
 
     DeviceSocket(Principal principal, ServerWebSocket ws, Context context, Connections connections, MessageService messages,
             ReceiptService receipts, PresenceService presence, ChatService chats, Bus bus, Executor blocking, int maxFrameBytes,
@@ -217,7 +223,11 @@ final class DeviceSocket {
     }
 
     private void onSend(Frames.Send s) {
-        typing.sent(s.chatId());
+        try { // after this socket's earlier typing frames
+            ordered.execute(() -> connections.post(context, () -> typing.sent(s.chatId())));
+        } catch (RejectedExecutionException e) {
+            // shutting down: the send below is refused as such
+        }
         submit(s.id(), () -> messages.send(principal, s.chatId(), s.request(), id), sent -> {
             Message m = sent.message();
             return new Frames.Ack(s.id(), m.chatId(), m.clientMsgId(), m.msgId(), m.seq(), m.sentAt(), sent.duplicate());
@@ -262,19 +272,56 @@ final class DeviceSocket {
         }
     }
 
-    /** Watches the other members of the chats the device shows; answers with their presence now. */
+    /**
+     * Watches the other members of the chats the device shows; answers with their presence now.
+     * One subscription is worked out at a time; one that arrives meanwhile replaces any other
+     * waiting (only the latest list matters), which also bounds what a client can make the
+     * node read.
+     */
     private void onSubscribePresence(Frames.SubscribePresence s) {
+        if (subscribing) {
+            if (nextSubscribe != null && nextSubscribe.id() != null) write(Frames.Ack.of(nextSubscribe.id())); // superseded
+            nextSubscribe = s;
+            return;
+        }
+        subscribing = true;
         runBlocking(s.id(), () -> {
             Map<String, Boolean> users = presence.watchList(principal, s.chatIds());
-            connections.watch(this, users); // before reading states: a change from here on is sent too
-            var frames = users.entrySet().stream()
-                    .map(e -> presence.asSeenBy(principal.userId(), e.getKey(), e.getValue(), presence.state(e.getKey()))).toList();
             connections.post(context, () -> {
                 if (closed) return;
-                if (s.id() != null) write(Frames.Ack.of(s.id()));
-                frames.forEach(this::write);
+                connections.watch(this, users); // before reading states: a change from here on is sent too
+                presenceVersions.keySet().retainAll(users.keySet());
+                runBlocking(s.id(), () -> {
+                    List<Map.Entry<Model.Presence, Long>> frames = users.entrySet().stream().map(e -> {
+                        var state = presence.state(e.getKey());
+                        return Map.entry(presence.asSeenBy(principal.userId(), e.getKey(), e.getValue(), state), state.version());
+                    }).toList();
+                    connections.post(context, () -> {
+                        if (closed) return;
+                        if (s.id() != null) write(Frames.Ack.of(s.id()));
+                        for (var f : frames) offerPresence(f.getKey().userId(), f.getValue(), WireJson.encode(f.getKey()));
+                        subscribed();
+                    });
+                }, this::subscribed);
             });
-        });
+        }, this::subscribed);
+    }
+
+    /** The running subscription is done (or failed): the one waiting, if any, runs next. */
+    private void subscribed() {
+        subscribing = false;
+        Frames.SubscribePresence next = nextSubscribe;
+        nextSubscribe = null;
+        if (next != null && !closed) onSubscribePresence(next);
+    }
+
+    /** A presence frame about {@code userId}, unless this socket already sent a later state of that user. */
+    void offerPresence(String userId, long version, String json) {
+        if (closed || !watching.containsKey(userId)) return;
+        Long sent = presenceVersions.get(userId);
+        if (sent != null && sent > version) return; // an older state overtaken on the way
+        presenceVersions.put(userId, version);
+        writeJson(json);
     }
 
     private void onTyping(Frames.Typing t) {
@@ -282,28 +329,45 @@ final class DeviceSocket {
             error(t.id(), new ApiException(ErrorCode.RATE_LIMITED, "at most " + TypingStates.MAX_PER_SECOND + " typing frames a second"));
             return;
         }
-        runBlocking(t.id(), () -> {
-            List<String> members = chats.requireMember(t.chatId(), principal.userId()).memberIds();
-            connections.post(context, () -> {
-                if (closed) return;
-                typing.update(t.chatId(), t.state(), members, System.currentTimeMillis());
-                if (t.id() != null) write(Frames.Ack.of(t.id()));
+        // In order with this socket's other typing frames and sends: a typing frame sent just
+        // before a message must not show up after it.
+        try {
+            ordered.execute(() -> {
+                try {
+                    List<String> members = chats.requireMember(t.chatId(), principal.userId()).memberIds();
+                    connections.post(context, () -> {
+                        if (closed) return;
+                        typing.update(t.chatId(), t.state(), members, System.currentTimeMillis());
+                        if (t.id() != null) write(Frames.Ack.of(t.id()));
+                    });
+                } catch (RuntimeException e) {
+                    connections.post(context, () -> error(t.id(), e));
+                }
             });
-        });
+        } catch (RejectedExecutionException e) {
+            error(t.id(), new ApiException(ErrorCode.SHUTTING_DOWN, "the node is shutting down"));
+        }
     }
 
-    /** Runs {@code work} off the event loop; a failure becomes an error frame naming {@code id}. */
-    private void runBlocking(String id, Runnable work) {
+    /**
+     * Runs {@code work} off the event loop; a failure becomes an error frame naming {@code id},
+     * then {@code onFailure} runs on the socket's context.
+     */
+    private void runBlocking(String id, Runnable work, Runnable onFailure) {
         try {
             blocking.execute(() -> {
                 try {
                     work.run();
                 } catch (RuntimeException e) {
-                    connections.post(context, () -> error(id, e));
+                    connections.post(context, () -> {
+                        error(id, e);
+                        onFailure.run();
+                    });
                 }
             });
         } catch (RejectedExecutionException e) {
             error(id, new ApiException(ErrorCode.SHUTTING_DOWN, "the node is shutting down"));
+            onFailure.run();
         }
     }
 

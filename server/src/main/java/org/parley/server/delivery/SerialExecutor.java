@@ -1,16 +1,16 @@
-package org.parley.server.transport.ws;
+package org.parley.server.delivery;
 
 import java.util.ArrayDeque;
 import java.util.Queue;
 import java.util.concurrent.Executor;
 
 /** Runs tasks one after another on a backing executor, in submission order. */
-final class SerialExecutor implements Executor {
+public final class SerialExecutor implements Executor {
     private final Executor backing;
     private final Queue<Runnable> tasks = new ArrayDeque<>();
     private boolean running;
 
-    SerialExecutor(Executor backing) {
+    public SerialExecutor(Executor backing) {
         this.backing = backing;
     }
 
