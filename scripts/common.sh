@@ -50,6 +50,10 @@ ensure_ffmpeg() { # videos and voice notes are probed and transcoded with Debian
   command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || apt_install ffmpeg
 }
 
+ensure_chromium() { # the browser tests drive Debian's Chromium through Debian's chromedriver
+  [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] || apt_install chromium chromium-driver
+}
+
 listening() { # host port
   (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
 }

@@ -198,6 +198,10 @@ abstract class MediaContract {
         assertThat(located.status()).isEqualTo(302);
         String url = located.raw().headers().firstValue("Location").orElseThrow();
         assertThat(located.json().path("url").asText()).isEqualTo(url);
+        Answer asJson = get("/v1/media/" + id, ana, Map.of("Accept", "application/json"));
+        assertThat(asJson.status()).as("a page asking for JSON gets the URL without a redirect").isEqualTo(200);
+        assertThat(asJson.raw().headers().firstValue("Location")).isEmpty();
+        assertThat(asJson.json().path("url").asText()).startsWith("/v1/media/" + id + "/content?");
 
         Answer whole = get(url, null, Map.of());
         assertThat(whole.status()).isEqualTo(200);

@@ -82,6 +82,7 @@ public record Config(
         String pushApnsKeyId,
         String pushApnsTeamId,
         String pushApnsUrl,
+        Path webDir,
         int shutdownGraceSeconds) {
 
     /** A configuration problem, named by key; start-up stops with this message. */
@@ -157,6 +158,7 @@ public record Config(
             new Key("push.apns.keyId", "", "the .p8 key's id (required with push.apns.keyFile)"),
             new Key("push.apns.teamId", "", "Apple developer team id (required with push.apns.keyFile)"),
             new Key("push.apns.url", "https://api.push.apple.com", "APNs base URL (https://api.sandbox.push.apple.com for development builds)"),
+            new Key("web.dir", "", "serve the browser client from this folder, read on every request (working on the client; default: the copy built into the node)"),
             new Key("shutdown.graceSeconds", "10", "time to finish in-flight work on SIGTERM"));
 
     public static List<String> keyNames() {
@@ -291,6 +293,7 @@ public record Config(
                 apns(v, "push.apns.keyId"),
                 apns(v, "push.apns.teamId"),
                 url(v, "push.apns.url"),
+                folder(v, "web.dir"),
                 integer(v, "shutdown.graceSeconds", 0, 600));
     }
 
@@ -316,6 +319,15 @@ public record Config(
         if (s == null) return null;
         Path p = Path.of(s);
         if (!Files.isReadable(p)) throw new Invalid("config key '" + key + "': cannot read " + s);
+        return p;
+    }
+
+    /** An optional folder that must exist when given. */
+    private static Path folder(Map<String, String> v, String key) {
+        String s = optional(v, key);
+        if (s == null) return null;
+        Path p = Path.of(s);
+        if (!Files.isDirectory(p)) throw new Invalid("config key '" + key + "': " + s + " is not a folder");
         return p;
     }
 

@@ -160,6 +160,7 @@ public final class Node implements AutoCloseable {
             } catch (java.io.IOException e) {
                 throw new IllegalStateException("cannot use media.dir " + config.mediaDir() + ": " + e.getMessage(), e);
             }
+            var web = org.parley.server.transport.http.WebApp.create(config.webDir());
             var mediaHttp = new MediaHttp(auth, media, blocking, shuttingDown::get);
             var ws = new WsEndpoint(auth, devices, messages, receipts, presenceService, chats, bus, connections, blocking, shuttingDown::get, clock,
                     config.wsMaxFrameBytes(), config.wsSyncBatch(), config.wsOutboundQueueBytes(), config.wsPingIntervalSeconds());
@@ -199,6 +200,7 @@ public final class Node implements AutoCloseable {
                 router.get("/metrics").handler(ctx -> ctx.response()
                         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
                 mediaHttp.install(router); // before the JSON body handler: these stream
+                web.install(router); // the browser client at the site root; other paths fall through to the API
                 api.install(router);
                 return router;
             };

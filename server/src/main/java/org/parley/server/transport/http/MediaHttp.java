@@ -181,7 +181,10 @@ public final class MediaHttp {
 
     // ---- download ----
 
-    /** GET /v1/media/{id}: a redirect to a short-lived signed URL (also given in the body, for clients that do not follow redirects). */
+    /**
+     * GET /v1/media/{id}: a redirect to a short-lived signed URL (also given in the body, for
+     * clients that do not follow redirects); with {@code Accept: application/json}, 200 and the URL.
+     */
     private void locate(RoutingContext ctx) {
         String requestId = HttpApi.requestId(ctx);
         String token = HttpApi.bearer(ctx.request().getHeader(HttpHeaders.AUTHORIZATION));
@@ -189,9 +192,13 @@ public final class MediaHttp {
         execute(ctx, requestId, () -> {
             Principal p = auth.authenticate(token);
             String url = media.signedPath(p, mediaId, ctx.request().getParam("variant"));
+            // A page that wants the URL for an <img> or <video> asks for JSON: fetch() cannot read a redirect's target.
+            String accept = ctx.request().getHeader(HttpHeaders.ACCEPT);
+            boolean json = accept != null && accept.toLowerCase(java.util.Locale.ROOT).contains("application/json");
             ctx.vertx().runOnContext(v -> {
-                ctx.response().putHeader(HttpHeaders.LOCATION, url).putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
-                respondJson(ctx, requestId, 302, Map.of("url", url));
+                ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+                if (!json) ctx.response().putHeader(HttpHeaders.LOCATION, url);
+                respondJson(ctx, requestId, json ? 200 : 302, Map.of("url", url));
             });
         });
     }
