@@ -151,6 +151,14 @@ export function upload(blob, { contentType, name, onProgress }) {
 // Signed media URLs live media.urlTtlSeconds (300 s); reuse one for 4 minutes.
 const URL_REUSE_MS = 240_000;
 const mediaUrls = new Map();
+let sweptAt = 0;
+
+/** Forgets expired URLs now and then, so a long session does not keep every one it used. */
+function sweepMediaUrls(now) {
+  if (now - sweptAt < 60_000) return;
+  sweptAt = now;
+  for (const [key, e] of mediaUrls) if (e.expires != null && e.expires <= now) mediaUrls.delete(key);
+}
 
 /**
  * A short-lived signed URL for a media (or its thumbnail), usable as an <img>/<video> src
@@ -159,6 +167,7 @@ const mediaUrls = new Map();
  */
 export function mediaUrl(mediaId, variant) {
   const key = `${mediaId}|${variant || ''}`;
+  sweepMediaUrls(Date.now());
   const hit = mediaUrls.get(key);
   if (hit && (hit.expires == null || hit.expires > Date.now())) return hit.promise;
   const entry = { expires: null };
@@ -191,7 +200,7 @@ export function mediaUrl(mediaId, variant) {
   })();
   entry.promise.then(
     () => (entry.expires = Date.now() + URL_REUSE_MS),
-    () => mediaUrls.delete(key),
+    () => mediaUrls.get(key) === entry && mediaUrls.delete(key),
   );
   mediaUrls.set(key, entry);
   return entry.promise;

@@ -3,7 +3,7 @@
 import { api, setToken, setUnauthenticatedHandler, upload } from './api.js';
 import { ParleySocket } from './socket.js';
 import { store } from './state.js';
-import { clearSession, loadJson, newId, saveJson, userKey } from './session.js';
+import { clearSession, loadJson, loadSession, newId, saveJson, userKey } from './session.js';
 import { toast, toastError } from './toast.js';
 import { loadNotificationSettings, notifyIncoming } from './notify.js';
 import { refreshPush, unsubscribeLocally } from './push.js';
@@ -44,7 +44,7 @@ export class App {
     const onVisible = () => this.markOpenChatRead();
     document.addEventListener('visibilitychange', onVisible);
     window.addEventListener('focus', onVisible);
-    const onPageHide = () => saveJson(this.draftKey, this.drafts); // the debounce may not have run
+    const onPageHide = () => !this.ended && saveJson(this.draftKey, this.drafts); // the debounce may not have run
     window.addEventListener('pagehide', onPageHide);
     const onHash = () => this.route();
     window.addEventListener('hashchange', onHash);
@@ -53,12 +53,21 @@ export class App {
       else if (e.data?.type === 'pushSubscriptionChange') refreshPush();
     };
     navigator.serviceWorker?.addEventListener('message', onSwMessage);
-    let presenceTimer = null;
+    this.presenceTimer = null;
     const offChats = store.on('chats', () => {
-      clearTimeout(presenceTimer);
-      presenceTimer = setTimeout(() => this.updatePresence(), 300);
+      clearTimeout(this.presenceTimer);
+      this.presenceTimer = setTimeout(() => this.updatePresence(), 300);
     });
+    // Signed out (or in as someone else) in another tab: this tab's session is gone too.
+    const onStorage = (e) => {
+      if (e.storageArea !== localStorage || (e.key !== null && e.key !== 'parley.session')) return;
+      const now = loadSession();
+      if (!now) this.endSession('This browser was signed out in another tab.');
+      else if (now.userId !== this.session.userId) this.endSession('Signed in as someone else in another tab.', { keepStorage: true });
+    };
+    window.addEventListener('storage', onStorage);
     this.cleanups.push(() => {
+      window.removeEventListener('storage', onStorage);
       document.removeEventListener('visibilitychange', onVisible);
       window.removeEventListener('focus', onVisible);
       window.removeEventListener('hashchange', onHash);
@@ -104,6 +113,14 @@ export class App {
     s.on('sendFailed', ({ entry, code, message }) => {
       store.updatePending(entry.chatId, entry.clientMsgId, { state: 'failed', error: message, code, entry });
       toast(`Message not sent: ${message}`, { kind: 'error', timeout: 8000 });
+    });
+    // Another tab of this user queued or took out a send: show it the same way here.
+    s.on('outboxAdded', (e) => {
+      if (!store.log(e.chatId).pending.has(e.clientMsgId)) store.addPending(this.pendingFrom(e));
+    });
+    s.on('outboxRemoved', (e) => {
+      const p = store.logs.get(e.chatId)?.pending.get(e.clientMsgId);
+      if (p && p.state !== 'failed') store.removePending(e.chatId, e.clientMsgId); // acked there: the message comes live
     });
     s.on('receipt', (r) => store.applyReceipt(r));
     s.on('presence', (p) => store.setPresence(p));
@@ -174,9 +191,10 @@ export class App {
   /** After a group change: refetch its details (role, member count) and members, debounced. */
   refreshGroupSoon(chatId) {
     clearTimeout(this.refreshTimers.get(chatId));
+    if (this.ended) return;
     this.refreshTimers.set(chatId, setTimeout(() => {
       this.refreshTimers.delete(chatId);
-      if (!store.chats.has(chatId)) return;
+      if (this.ended || !store.chats.has(chatId)) return;
       this.fetchChat(chatId, true).catch(() => {});
       if (store.members.has(chatId) || chatId === store.openChatId) this.loadMembers(chatId);
       if (chatId === store.openChatId) this.updatePresence();
@@ -260,7 +278,8 @@ export class App {
   /** Reads the open chat up to its newest message, when the page is actually visible. */
   markOpenChatRead() {
     const chatId = store.openChatId;
-    if (!chatId || document.visibilityState !== 'visible') return;
+    // Visible is not enough: a window shown beside another one that has the focus is not read.
+    if (!chatId || document.visibilityState !== 'visible' || !document.hasFocus()) return;
     const chat = store.chats.get(chatId);
     if (!chat || !chat.lastSeq) return;
     if (chat.readSeq < chat.lastSeq || chat.unread > 0) {
@@ -435,12 +454,12 @@ export class App {
 
   /** Cancels an upload or drops an unsent message. */
   discardPending(chatId, clientMsgId) {
-    this.uploads.get(clientMsgId)?.abort();
-    const i = this.socket.outbox.findIndex((e) => e.clientMsgId === clientMsgId);
-    if (i >= 0) {
-      this.socket.outbox.splice(i, 1);
-      this.socket.saveOutbox();
+    // A send on the wire may already be stored: deleting its bubble would hide a sent message.
+    if (!this.socket.discard(clientMsgId)) {
+      toast('This message is being sent and can no longer be deleted.');
+      return;
     }
+    this.uploads.get(clientMsgId)?.abort();
     store.removePending(chatId, clientMsgId);
   }
 
@@ -452,6 +471,7 @@ export class App {
     if (text) this.drafts[chatId] = text;
     else delete this.drafts[chatId];
     clearTimeout(this.draftTimer);
+    if (this.ended) return;
     this.draftTimer = setTimeout(() => saveJson(this.draftKey, this.drafts), 300);
   }
 
@@ -523,15 +543,24 @@ export class App {
     this.endSession(null);
   }
 
-  endSession(reason) {
+  endSession(reason, { keepStorage = false } = {}) {
     if (this.ended) return;
     this.ended = true;
     this.socket?.stop();
     for (const up of this.uploads.values()) up.abort();
     for (const c of this.cleanups) c();
+    // Nothing of this session may run after it: debounced saves, presence, group refreshes.
+    clearTimeout(this.draftTimer);
+    clearTimeout(this.presenceTimer);
+    for (const t of this.refreshTimers.values()) clearTimeout(t);
+    this.refreshTimers.clear();
     setUnauthenticatedHandler(() => {});
     setToken(null);
-    clearSession(this.session.userId);
+    if (!keepStorage) {
+      // The device is gone: its push subscription must not keep this user's notifications coming.
+      unsubscribeLocally();
+      clearSession(this.session.userId);
+    }
     this.onSignedOut(reason);
   }
 }

@@ -63,6 +63,8 @@ export function setText(el, text) {
  * keep their identity (focus, loaded images, playing media survive a re-render).
  */
 export function reconcile(parent, nodes) {
+  // Moving an element takes the focus out of it: give it back if it is still shown.
+  const focused = parent.contains(document.activeElement) ? document.activeElement : null;
   let i = 0;
   for (const node of nodes) {
     const at = parent.childNodes[i];
@@ -70,6 +72,29 @@ export function reconcile(parent, nodes) {
     i++;
   }
   while (parent.childNodes.length > nodes.length) parent.lastChild.remove();
+  if (focused && focused !== document.activeElement && focused.isConnected && parent.contains(focused)) {
+    focused.focus({ preventScroll: true });
+  }
+}
+
+/**
+ * Runs `fn` once in the next animation frame however often it is asked for before then, so a
+ * burst of store events (a long catch-up) costs one render. Returns { schedule, cancel }.
+ */
+export function frameBatcher(fn) {
+  let id = 0;
+  return {
+    schedule() {
+      if (!id) id = requestAnimationFrame(() => {
+        id = 0;
+        fn();
+      });
+    },
+    cancel() {
+      if (id) cancelAnimationFrame(id);
+      id = 0;
+    },
+  };
 }
 
 /** Turns http(s) links in a text into anchors; all of it stays text nodes otherwise. */

@@ -94,7 +94,9 @@ export async function disablePush() {
 
 /** At every start, as the protocol asks: registers the current subscription again. */
 export async function refreshPush() {
-  if (permission() !== 'granted') return false;
+  // Only when notifications were turned on here (Settings): a subscription left by someone else,
+  // or turned off, must not be registered for this account.
+  if (permission() !== 'granted' || localStorage.getItem('parley.push') !== 'on') return false;
   try {
     const sub = await subscription(false);
     if (!sub) return false;

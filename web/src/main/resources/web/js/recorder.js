@@ -24,12 +24,22 @@ export class VoiceRecorder {
   stop() {
     return new Promise((resolve) => {
       const rec = this.recorder;
-      rec.onstop = () => {
+      const type = (rec?.mimeType || 'audio/webm').split(';')[0];
+      const done = () => {
         this.release();
-        const type = (rec.mimeType || 'audio/webm').split(';')[0];
-        resolve(new Blob(this.chunks, { type }));
+        resolve(new Blob(this.chunks || [], { type }));
       };
-      rec.stop();
+      // Already stopped (the track ended, the device was unplugged): keep what was recorded.
+      if (!rec || rec.state === 'inactive') {
+        done();
+        return;
+      }
+      rec.onstop = done;
+      try {
+        rec.stop();
+      } catch {
+        done();
+      }
     });
   }
 

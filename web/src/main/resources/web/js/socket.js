@@ -33,10 +33,11 @@ export class ParleySocket extends Emitter {
     this.state = 'idle'; // connecting | syncing | live | offline | stopped
     this.ready = false; // got `ready` on the current socket
     this.syncing = false; // a sync is outstanding (live messages are held by the node meanwhile)
+    this.caughtUp = false; // the current socket got `synced` with more:false: traffic is live
     this.caughtUpOnce = false;
     this.attempt = 0;
     this.frameSeq = 0;
-    this.inFlight = new Set(); // clientMsgIds sent on this socket, not yet answered
+    this.inFlight = new Map(); // clientMsgId -> outbox entry sent on this socket, not yet answered
     this.deliveredQueue = new Map(); // chatId -> highest seq to report
     this.readQueue = new Map(); // chatId -> seq to report once live
     this.readSent = new Map(); // chatId -> highest read sent on this socket
@@ -50,6 +51,12 @@ export class ParleySocket extends Emitter {
       else this.probe();
     };
     this.onPageHide = () => this.saveCursors();
+    // Other tabs of the same user share the outbox: see saveOutbox and onStorage.
+    this.outboxRemoved = new Set(); // clientMsgIds this tab took out (acked, discarded, failed)
+    this.outboxStored = new Set(this.outbox.map((e) => e.clientMsgId)); // as last seen stored
+    this.onStorage = (e) => {
+      if (e.storageArea === localStorage && e.key === this.outboxKey) this.mergeStoredOutbox(e.newValue);
+    };
   }
 
   start() {
@@ -58,6 +65,7 @@ export class ParleySocket extends Emitter {
     window.addEventListener('offline', this.onOnline);
     document.addEventListener('visibilitychange', this.onVisible);
     window.addEventListener('pagehide', this.onPageHide);
+    window.addEventListener('storage', this.onStorage);
     this.timers.heartbeat = setInterval(() => this.heartbeat(), 2_000);
     this.connect();
   }
@@ -68,6 +76,7 @@ export class ParleySocket extends Emitter {
     window.removeEventListener('offline', this.onOnline);
     document.removeEventListener('visibilitychange', this.onVisible);
     window.removeEventListener('pagehide', this.onPageHide);
+    window.removeEventListener('storage', this.onStorage);
     for (const t of Object.values(this.timers)) {
       clearTimeout(t);
       clearInterval(t);
@@ -78,7 +87,7 @@ export class ParleySocket extends Emitter {
   }
 
   get live() {
-    return this.ready && !this.syncing && this.ws?.readyState === WebSocket.OPEN;
+    return this.ready && this.caughtUp && !this.syncing && this.ws?.readyState === WebSocket.OPEN;
   }
 
   setState(s) {
@@ -98,6 +107,7 @@ export class ParleySocket extends Emitter {
     this.ws = ws;
     this.ready = false;
     this.syncing = false;
+    this.caughtUp = false;
     this.inFlight.clear();
     this.readSent.clear();
     this.presenceSent = null;
@@ -146,8 +156,10 @@ export class ParleySocket extends Emitter {
     clearTimeout(this.timers.delivered);
     this.timers.delivered = null;
     const hadReady = this.ready;
+    clearTimeout(this.timers.stable);
     this.ready = false;
     this.syncing = false;
+    this.caughtUp = false;
     this.inFlight.clear();
     if (this.state === 'stopped') return;
     if (code === 4401) {
@@ -207,7 +219,8 @@ export class ParleySocket extends Emitter {
       case 'ready':
         clearTimeout(this.timers.connect);
         this.ready = true;
-        this.attempt = 0;
+        // The backoff is reset only once this socket is caught up (see onSynced): a node that
+        // says `ready` and then drops every socket must not be hammered.
         this.maxFrameBytes = f.maxFrameBytes;
         this.setState('syncing');
         this.sync();
@@ -258,9 +271,11 @@ export class ParleySocket extends Emitter {
   onMessage(m) {
     const cur = this.cursors[m.chatId];
     if (cur != null && m.seq <= cur) return; // already have it
-    if (cur != null && m.seq > cur + 1 && !this.syncing) {
-      // A gap in live traffic: sync again from the cursor; the answer repeats this message.
-      this.sync();
+    if (cur != null && m.seq > cur + 1 && this.caughtUp) {
+      // A gap in live traffic: drop the socket and reconnect, like the SDK. A fresh socket holds
+      // live traffic until its sync (from the cursor) is answered, so nothing is lost or skipped;
+      // syncing on this live socket would let live messages interleave with the answer.
+      this.drop(4000, 'gap', true);
       return;
     }
     // In a sync answer the node decides where a chat's history starts (a group joined late).
@@ -270,13 +285,13 @@ export class ParleySocket extends Emitter {
       // Our own send whose ack was lost: the message is stored, drop it from the outbox.
       const i = this.outbox.findIndex((e) => e.chatId === m.chatId && e.clientMsgId === m.clientMsgId);
       if (i >= 0) {
-        this.outbox.splice(i, 1);
+        this.takeOut(i);
         this.saveOutbox();
       }
     } else {
       this.queueDelivered(m.chatId, m.seq);
     }
-    this.emit('message', { message: m, fromSync: this.syncing });
+    this.emit('message', { message: m, fromSync: !this.caughtUp });
   }
 
   onSynced(f) {
@@ -287,6 +302,14 @@ export class ParleySocket extends Emitter {
     }
     const first = !this.caughtUpOnce;
     this.caughtUpOnce = true;
+    this.caughtUp = true;
+    // Caught up and still up 30 s later: the connection works end to end, so the next drop
+    // starts from a short backoff again. A node that accepts then drops sockets keeps backing off.
+    clearTimeout(this.timers.stable);
+    const ws = this.ws;
+    this.timers.stable = setTimeout(() => {
+      if (this.ws === ws && this.caughtUp) this.attempt = 0;
+    }, 30_000);
     this.setState('live');
     this.flushDelivered();
     for (const [chatId, seq] of this.readQueue) this.markRead(chatId, seq);
@@ -297,10 +320,15 @@ export class ParleySocket extends Emitter {
   }
 
   onAck(f) {
+    const sent = this.inFlight.get(f.clientMsgId);
     this.inFlight.delete(f.clientMsgId);
     const i = this.outbox.findIndex((e) => e.chatId === f.chatId && e.clientMsgId === f.clientMsgId);
-    const entry = i >= 0 ? this.outbox.splice(i, 1)[0] : null;
-    if (entry) this.saveOutbox();
+    // The message is stored even if its entry left the outbox meanwhile (another tab): show it.
+    let entry = sent && sent.chatId === f.chatId ? sent : null;
+    if (i >= 0) {
+      entry = this.takeOut(i);
+      this.saveOutbox();
+    }
     // Our own sends are not echoed to this socket: the ack is the message's arrival.
     const cur = this.cursors[f.chatId];
     if (cur == null || f.seq === cur + 1) {
@@ -324,7 +352,7 @@ export class ParleySocket extends Emitter {
         clearTimeout(this.timers.pump);
         this.timers.pump = setTimeout(() => this.pump(), entry.retryAt - Date.now());
       } else {
-        this.outbox.splice(this.outbox.indexOf(entry), 1);
+        this.takeOut(this.outbox.indexOf(entry));
         this.saveOutbox();
         this.emit('sendFailed', { entry, code: f.code, message: f.message });
       }
@@ -345,9 +373,28 @@ export class ParleySocket extends Emitter {
 
   /** Queues a message: {clientMsgId, chatId, text | mediaId+caption, replyTo, ...}. */
   enqueue(entry) {
+    this.outboxRemoved.delete(entry.clientMsgId);
     this.outbox.push(entry);
     this.saveOutbox();
     this.pump();
+  }
+
+  /** Takes entry i out of the outbox (the caller saves), remembering it for the merge. */
+  takeOut(i) {
+    const [e] = this.outbox.splice(i, 1);
+    if (e) this.outboxRemoved.add(e.clientMsgId);
+    return e;
+  }
+
+  /** Drops an unsent entry; refused (false) while its send is on the wire, since it may be stored. */
+  discard(clientMsgId) {
+    if (this.inFlight.has(clientMsgId)) return false;
+    const i = this.outbox.findIndex((e) => e.clientMsgId === clientMsgId);
+    if (i >= 0) {
+      this.takeOut(i);
+      this.saveOutbox();
+    }
+    return true;
   }
 
   /** Puts back a send that failed for good (the user pressed "retry"). */
@@ -364,7 +411,12 @@ export class ParleySocket extends Emitter {
     for (const e of this.outbox) {
       if (this.inFlight.has(e.clientMsgId)) continue;
       if (this.inFlight.size >= MAX_IN_FLIGHT) break;
-      if (e.retryAt && e.retryAt > now) break; // keep the order behind a send waiting to retry
+      if (e.retryAt && e.retryAt > now) {
+        // Keep the order behind a send waiting to retry, and come back when it is due.
+        clearTimeout(this.timers.pump);
+        this.timers.pump = setTimeout(() => this.pump(), Math.max(0, e.retryAt - now) + 10);
+        break;
+      }
       const frame = { type: 'send', id: `o-${e.clientMsgId}`, chatId: e.chatId, clientMsgId: e.clientMsgId };
       if (e.mediaId) {
         frame.mediaId = e.mediaId;
@@ -374,7 +426,7 @@ export class ParleySocket extends Emitter {
       }
       if (e.replyTo) frame.replyTo = e.replyTo;
       if (!this.sendFrame(frame)) break;
-      this.inFlight.add(e.clientMsgId);
+      this.inFlight.set(e.clientMsgId, e);
     }
   }
 
@@ -469,7 +521,56 @@ export class ParleySocket extends Emitter {
     saveJson(this.cursorKey, this.cursors);
   }
 
+  /**
+   * Saves the outbox merged with what another tab may have stored since: entries it added are
+   * kept (and adopted here), entries this tab took out stay out.
+   */
   saveOutbox() {
+    const stored = loadJson(this.outboxKey, []);
+    if (Array.isArray(stored)) {
+      const ours = new Set(this.outbox.map((e) => e.clientMsgId));
+      for (const e of stored) {
+        if (!e?.clientMsgId || ours.has(e.clientMsgId) || this.outboxRemoved.has(e.clientMsgId)) continue;
+        this.outbox.push(e);
+        ours.add(e.clientMsgId);
+        this.emit('outboxAdded', e);
+      }
+    }
+    for (const e of this.outbox) this.outboxRemoved.delete(e.clientMsgId);
+    if (this.outboxRemoved.size > 1000) this.outboxRemoved = new Set([...this.outboxRemoved].slice(-500));
+    this.outboxStored = new Set(this.outbox.map((e) => e.clientMsgId));
     saveJson(this.outboxKey, this.outbox);
+  }
+
+  /** Another tab saved the outbox: take its new entries, drop the ones it took out. */
+  mergeStoredOutbox(raw) {
+    let theirs;
+    try {
+      theirs = raw == null ? [] : JSON.parse(raw);
+    } catch {
+      return;
+    }
+    if (!Array.isArray(theirs)) return;
+    const theirIds = new Set(theirs.map((e) => e?.clientMsgId));
+    let changed = false;
+    for (let i = this.outbox.length - 1; i >= 0; i--) {
+      const e = this.outbox[i];
+      // Stored before and gone now: the other tab got its ack or discarded it. One on our own
+      // wire stays until its answer comes (the node knows the clientMsgId: no duplicate).
+      if (theirIds.has(e.clientMsgId) || !this.outboxStored.has(e.clientMsgId) || this.inFlight.has(e.clientMsgId)) continue;
+      this.takeOut(i);
+      changed = true;
+      this.emit('outboxRemoved', e);
+    }
+    const ours = new Set(this.outbox.map((e) => e.clientMsgId));
+    for (const e of theirs) {
+      if (!e?.clientMsgId || ours.has(e.clientMsgId) || this.outboxRemoved.has(e.clientMsgId)) continue;
+      this.outbox.push(e);
+      ours.add(e.clientMsgId);
+      changed = true;
+      this.emit('outboxAdded', e);
+    }
+    this.outboxStored = theirIds;
+    if (changed) this.pump();
   }
 }

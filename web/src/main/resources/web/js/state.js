@@ -7,6 +7,10 @@ import { Emitter } from './emitter.js';
 const RANK = { sent: 1, delivered: 2, read: 3 };
 const STATUS = ['pending', 'sent', 'delivered', 'read'];
 const TYPING_LAPSE_MS = 8_000; // clear someone's indicator after this long without a renewal
+// Live messages kept for a chat that is not on screen: a chat never opened needs only a few (its
+// history is fetched when opened), one opened before keeps more (older ones are paged again).
+const KEEP_UNOPENED = 50;
+const KEEP_CLOSED = 500;
 
 /** The identity of a message across its life: pending bubble, ack, echo, history. */
 export const keyOf = (m) => `${m.senderId}:${m.clientMsgId}`;
@@ -201,7 +205,19 @@ class Store extends Emitter {
       this.emit('chat', chat.chatId);
     }
     this.clearTyping(m.chatId, m.senderId);
+    this.prune(m.chatId, log);
     this.emit('log', { chatId: m.chatId, added: [m], mine });
+  }
+
+  /** Drops the oldest messages of a chat not on screen beyond what it is worth keeping. */
+  prune(chatId, log) {
+    if (chatId === this.openChatId) return;
+    const keep = log.loaded ? KEEP_CLOSED : KEEP_UNOPENED;
+    const extra = log.bySeq.size - keep;
+    if (extra <= 0 || (log.loaded && extra < 100)) return; // loaded logs: prune in chunks
+    const seqs = [...log.bySeq.keys()].sort((a, b) => a - b);
+    for (let i = 0; i < extra; i++) log.drop(seqs[i]);
+    if (log.loaded) log.hasMore = true; // scrolling up fetches them again
   }
 
   /** Group changes we can apply at once; the app refetches the chat for the rest. */

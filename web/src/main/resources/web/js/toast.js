@@ -3,11 +3,22 @@ import { h, icon } from './dom.js';
 
 let region = null;
 
-function ensureRegion() {
-  if (!region || !region.isConnected) {
-    region = h('div', { id: 'toasts', class: 'toasts' });
-    document.body.append(region);
+/** The topmost open modal dialog: the rest of the page is inert (and below it) while it is open. */
+function openModal() {
+  let modals;
+  try {
+    modals = document.querySelectorAll('dialog:modal');
+  } catch {
+    modals = document.querySelectorAll('dialog[open]'); // browsers without :modal
   }
+  return modals.length ? modals[modals.length - 1] : null;
+}
+
+function ensureRegion() {
+  if (!region || !region.isConnected) region = h('div', { id: 'toasts', class: 'toasts' });
+  // Inside the open modal dialog, so toasts are seen, announced and their buttons usable.
+  const host = openModal() || document.body;
+  if (region.parentNode !== host) host.append(region);
   return region;
 }
 

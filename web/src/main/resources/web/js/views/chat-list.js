@@ -1,6 +1,6 @@
 // The chat list: newest activity first, live from the store, filtered by the search box.
 // Items are kept by chat id and updated in place, so focus and scrolling survive updates.
-import { h, icon, reconcile, setText } from '../dom.js';
+import { frameBatcher, h, icon, reconcile, setText } from '../dom.js';
 import { listTime, summary } from '../format.js';
 import { isMuted, store } from '../state.js';
 import { avatar, colorId, updateAvatar } from './ui.js';
@@ -12,11 +12,14 @@ export class ChatList {
     this.search = search;
     this.empty = empty;
     this.items = new Map();
+    // Store events come in bursts (a catch-up is one per message): one render per frame.
+    this.batch = frameBatcher(() => this.render());
+    const later = () => this.batch.schedule();
     this.offs = [
-      store.on('chats', () => this.render()),
-      store.on('presence', () => this.render()),
-      store.on('names', () => this.render()),
-      store.on('typing', () => this.render()),
+      store.on('chats', later),
+      store.on('presence', later),
+      store.on('names', later),
+      store.on('typing', later),
     ];
     this.search.addEventListener('input', () => this.render());
     this.search.addEventListener('keydown', (e) => {
@@ -44,10 +47,12 @@ export class ChatList {
 
   destroy() {
     this.offs.forEach((off) => off());
+    this.batch.cancel();
     clearInterval(this.timer);
   }
 
   render() {
+    this.batch.cancel(); // rendering now covers whatever was scheduled
     const q = this.search.value.trim().toLocaleLowerCase();
     const chats = store.sortedChats().filter((c) => !q || (c.title || '').toLocaleLowerCase().includes(q));
     reconcile(this.list, chats.map((c) => this.item(c)));

@@ -4,7 +4,7 @@ import { h, icon, iconButton, setText } from '../dom.js';
 import { colorIndex, duration, fileSize, summary } from '../format.js';
 import { VoiceRecorder } from '../recorder.js';
 import { store } from '../state.js';
-import { toast } from '../toast.js';
+import { toast, toastError } from '../toast.js';
 import { openMenu } from './ui.js';
 
 const TYPING_RENEW_MS = 3_000;
@@ -338,10 +338,18 @@ export class Composer {
 
   async finishRecording() {
     const rec = this.recorder;
-    if (!rec) return;
+    if (!rec || rec.finishing) return; // a second click while the first one stops it
+    rec.finishing = true;
     const elapsed = rec.elapsedMs;
-    const blob = await rec.stop();
-    this.endRecordingUi();
+    let blob;
+    try {
+      blob = await rec.stop();
+    } catch (e) {
+      toastError(e, 'The recording failed');
+      return;
+    } finally {
+      if (this.recorder === rec) this.endRecordingUi();
+    }
     if (elapsed < 700 || blob.size === 0) {
       toast('Too short to send: hold on a little longer.');
       return;

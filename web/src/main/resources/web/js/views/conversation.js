@@ -1,7 +1,7 @@
 // An open chat: header (title, presence or typing, mute), the message log with day
 // separators, the unread divider, older history loaded on scrolling up, a jump-to-latest
 // button counting new messages, and the composer.
-import { h, icon, iconButton, reconcile, setText } from '../dom.js';
+import { frameBatcher, h, icon, iconButton, reconcile, setText } from '../dom.js';
 import { dayKey, dayLabel, lastSeenText, plural } from '../format.js';
 import { isMuted, keyOf, store } from '../state.js';
 import { toast, toastError } from '../toast.js';
@@ -75,6 +75,7 @@ export class ConversationView {
       }
     }, { root: this.list, rootMargin: '600px 0px' });
     this.lazyLoads = new Map();
+    this.logBatch = frameBatcher(() => this.flushLog());
   }
 
   mount(parent) {
@@ -97,6 +98,7 @@ export class ConversationView {
     const log = store.log(this.chatId);
     if (!log.loaded) {
       this.topEl.textContent = 'Loading messages…';
+      this.list.setAttribute('aria-busy', 'true');
       this.app.loadHistory(this.chatId).then(() => {
         if (this.destroyed) return;
         if (!log.loaded) this.topEl.textContent = 'The messages could not be loaded; they will be once connected.';
@@ -110,6 +112,7 @@ export class ConversationView {
 
   destroy() {
     this.destroyed = true;
+    this.logBatch.cancel();
     this.offs?.forEach((off) => off());
     clearInterval(this.dayTimer);
     this.topObserver.disconnect();
@@ -202,6 +205,7 @@ export class ConversationView {
 
   // ---- messages ----
 
+  /** Log changes are gathered and rendered once per animation frame (a catch-up sends many). */
   onLog(e) {
     const mineAdded = e.added?.some((m) => store.isMe(m.senderId));
     const othersAdded = e.added?.filter((m) => !store.isMe(m.senderId)).length || 0;
@@ -209,17 +213,48 @@ export class ConversationView {
       // Our own message: the "unread" divider has served its purpose.
       this.firstUnreadSeq = null;
     }
-    const near = this.isNearBottom();
-    this.render({ older: e.older, initial: e.initial, stick: mineAdded || near });
-    if (othersAdded && !near && !mineAdded) {
-      this.newBelow += othersAdded;
+    let p = this.pendingLog;
+    if (!p) {
+      // Measured before anything changes on screen.
+      p = this.pendingLog = { older: false, initial: false, mine: false, others: 0, near: this.isNearBottom() };
+    }
+    p.older ||= !!e.older;
+    p.initial ||= !!e.initial;
+    p.mine ||= !!mineAdded;
+    p.others += othersAdded;
+    if (p.initial || p.older) this.list.setAttribute('aria-busy', 'true'); // a page of history
+    this.logBatch.schedule();
+  }
+
+  flushLog() {
+    const p = this.pendingLog;
+    this.pendingLog = null;
+    if (!p || this.destroyed) return;
+    this.render({ older: p.older, initial: p.initial, stick: p.mine || p.near });
+    if (p.others && !p.near && !p.mine) {
+      this.newBelow += p.others;
       this.updateDownButton();
     }
   }
 
   /** Rebuilds the order of the log from the store, reusing every element already shown. */
   render({ older = false, initial = false, stick = false } = {}) {
+    if (this.pendingLog) {
+      // A direct render covers queued log changes; keep their scroll intent.
+      const p = this.pendingLog;
+      this.pendingLog = null;
+      this.logBatch.cancel();
+      older ||= p.older;
+      initial ||= p.initial;
+      stick ||= p.mine || p.near;
+      if (p.others && !p.near && !p.mine) {
+        this.newBelow += p.others;
+        queueMicrotask(() => this.updateDownButton());
+      }
+    }
     const log = store.log(this.chatId);
+    // Screen readers wait for a page of history to be in place before reading the log.
+    if (initial || older) this.list.setAttribute('aria-busy', 'true');
     const list = this.list;
     const before = { height: list.scrollHeight, top: list.scrollTop };
     const nodes = [this.topEl];
@@ -257,6 +292,7 @@ export class ConversationView {
     } else if (stick) {
       this.scrollToBottom();
     }
+    if (!log.loading) this.list.removeAttribute('aria-busy');
   }
 
   /** On opening: the unread divider near the top, or the newest message. */
@@ -327,6 +363,7 @@ export class ConversationView {
     await this.app.loadOlder(this.chatId);
     if (this.destroyed) return;
     if (log.bySeq.size === before) {
+      this.list.removeAttribute('aria-busy');
       this.topEl.textContent = ''; // failed (a toast said why); scrolling up again retries
       return;
     }

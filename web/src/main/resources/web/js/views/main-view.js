@@ -114,6 +114,9 @@ export class MainView {
   }
 
   showChat(chatId) {
+    const closing = this.conversation;
+    // Was the focus in the chat being closed (or lost with it)? Then it goes back to its item.
+    const hadFocus = closing && (closing.root.contains(document.activeElement) || document.activeElement === document.body);
     this.conversation?.destroy();
     this.conversation = null;
     if (chatId) {
@@ -125,6 +128,11 @@ export class MainView {
     }
     this.el.classList.toggle('chat-open', !!chatId);
     this.chatList.render();
+    if (!chatId && hadFocus && !document.querySelector('dialog[open]')) {
+      const item = this.chatList.items.get(closing.chatId)?.button;
+      if (item?.isConnected) item.focus({ preventScroll: false });
+      else this.chatList.search.focus();
+    }
   }
 
   openSettings() {

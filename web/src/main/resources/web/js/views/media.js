@@ -120,6 +120,12 @@ function video(m, media, lazy) {
 /** A signed URL lasts 5 minutes: when a later range request fails, get a new one and go on. */
 function refreshOnExpiry(player, mediaId) {
   let retried = 0;
+  // Each expiry gets its own retries: once the new URL plays, the count starts over.
+  const reset = () => {
+    retried = 0;
+  };
+  player.addEventListener('loadeddata', reset);
+  player.addEventListener('playing', reset);
   player.addEventListener('error', async () => {
     if (retried++ > 2) return;
     const at = player.currentTime;
