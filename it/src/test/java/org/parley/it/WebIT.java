@@ -119,6 +119,12 @@ class WebIT {
         a.await("ben online in the header", d -> d.findElement(By.cssSelector("#peer-status")).getText().contains("online") ? true : null);
         a.screenshot("conversation");
         b.screenshot("conversation");
+
+        a.find("#settings").click();
+        a.find("#settings-panel");
+        a.await("own name in settings", d -> "Ana".equals(d.findElement(By.cssSelector("#profile-name")).getDomProperty("value")) ? true : null);
+        Thread.sleep(600); // the panel slides in
+        a.screenshot("settings");
     }
 
     @Test
