@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.parley.client.ParleyClient;
 import org.parley.client.ParleyException;
 import org.parley.protocol.Model;
@@ -92,10 +94,11 @@ class PresenceIT {
         }
     }
 
-    /** Who sees whose presence: each side's rule must let the other in (it is reciprocal). */
-    @Test
-    void privacyMatrix() {
-        try (TestNode node = TestNode.start(TestNode.Store.SQLITE)) {
+    /** Who sees whose presence: each side's rule must let the other in (it is reciprocal). On both stores. */
+    @ParameterizedTest
+    @EnumSource(TestNode.Store.class)
+    void privacyMatrix(TestNode.Store store) {
+        try (TestNode node = TestNode.start(store)) {
             var viewer = node.signUp("Viewer");
             var contact = node.signUp("Contact");
             var stranger = node.signUp("Stranger");
@@ -125,9 +128,10 @@ class PresenceIT {
         }
     }
 
-    @Test
-    void openingAChatWithSomeoneDoesNotMakeOneTheirContact() {
-        try (TestNode node = TestNode.start(TestNode.Store.SQLITE)) {
+    @ParameterizedTest
+    @EnumSource(TestNode.Store.class)
+    void openingAChatWithSomeoneDoesNotMakeOneTheirContact(TestNode.Store store) {
+        try (TestNode node = TestNode.start(store)) {
             var ana = node.signUp("Ana");
             var lurker = node.signUp("Lurker");
             try (ParleyClient online = node.connect(ana, new Recorder())) {
