@@ -44,6 +44,13 @@ class WebIT {
         return b;
     }
 
+    /** A browser of its own, signed in through the page as {@code who} (via {@code base}). */
+    private Browser signedIn(String name, TestNode.Device who, String base) throws Exception {
+        Browser b = browser(name);
+        signIn(b, base, who.phone());
+        return b;
+    }
+
     private String base() {
         return node.uri().toString() + "/";
     }
@@ -97,9 +104,7 @@ class WebIT {
     void twoPeopleChatBothWaysAndTheTicksTurnBlue() throws Exception {
         var ana = node.signUp("Ana");
         var ben = node.signUp("Ben");
-        Browser a = browser("ana"), b = browser("ben");
-        signIn(a, base(), ana.phone());
-        signIn(b, base(), ben.phone());
+        Browser a = signedIn("ana", ana, base()), b = signedIn("ben", ben, base());
 
         openChatWith(a, ben.phone());
         assertThat(a.find("#chat-title").getText()).isEqualTo("Ben");
@@ -132,10 +137,7 @@ class WebIT {
         var ana = node.signUp("Ana");
         var ben = node.signUp("Ben");
         var cleo = node.signUp("Cleo");
-        Browser a = browser("ana"), b = browser("ben"), c = browser("cleo");
-        signIn(a, base(), ana.phone());
-        signIn(b, base(), ben.phone());
-        signIn(c, base(), cleo.phone());
+        Browser a = signedIn("ana", ana, base()), b = signedIn("ben", ben, base()), c = signedIn("cleo", cleo, base());
 
         a.find("#new-group").click();
         a.find("#group-title").sendKeys("Weekend trip");
@@ -168,9 +170,7 @@ class WebIT {
         g.dispose();
         javax.imageio.ImageIO.write(image, "png", photo.toFile());
 
-        Browser a = browser("ana"), b = browser("ben");
-        signIn(a, base(), ana.phone());
-        signIn(b, base(), ben.phone());
+        Browser a = signedIn("ana", ana, base()), b = signedIn("ben", ben, base());
         openChatWith(a, ben.phone());
         a.find("#attach").sendKeys(photo.toString());
         a.find("#media-caption").sendKeys("Beach day");
@@ -190,9 +190,7 @@ class WebIT {
     void historySurvivesAReloadAndMarkupIsOnlyText() throws Exception {
         var ana = node.signUp("Ana");
         var ben = node.signUp("Ben");
-        Browser a = browser("ana"), b = browser("ben");
-        signIn(a, base(), ana.phone());
-        signIn(b, base(), ben.phone());
+        Browser a = signedIn("ana", ana, base()), b = signedIn("ben", ben, base());
         openChatWith(a, ben.phone());
         String attack = "<img src=x onerror=alert(1)>";
         send(a, "first");
@@ -228,9 +226,7 @@ class WebIT {
         TcpProxy network = new TcpProxy(node.port());
         open.add(network);
         String bensWay = "http://127.0.0.1:" + network.port() + "/";
-        Browser a = browser("ana"), b = browser("ben");
-        signIn(a, base(), ana.phone());
-        signIn(b, bensWay, ben.phone());
+        Browser a = signedIn("ana", ana, base()), b = signedIn("ben", ben, bensWay);
         openChatWith(a, ben.phone());
         send(a, "are you there?");
         openChat(b, "Ana");

@@ -18,13 +18,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
@@ -132,7 +127,7 @@ class ApnsSenderIT {
         assertThat(sender.send(IPHONE, NEW_MESSAGE)).isEqualTo(new Outcome.Delivered());
         for (int i = 0; i < 64; i++) apns.respondWith(403, "ExpiredProviderToken", null);
 
-        List<Outcome> outcomes = sendAtOnce(sender, 64);
+        List<Outcome> outcomes = AtOnce.send(sender, IPHONE, NEW_MESSAGE, 64);
 
         assertThat(outcomes).hasSize(64).allSatisfy(o -> assertThat(o).isInstanceOfSatisfying(Outcome.Retry.class,
                 r -> assertThat(r.reason()).contains("ExpiredProviderToken")));
@@ -221,23 +216,6 @@ class ApnsSenderIT {
 
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(apns.received().getFirst().problem()).contains("HTTP/2");
-    }
-
-    private static List<Outcome> sendAtOnce(ApnsSender sender, int senders) throws Exception {
-        CountDownLatch go = new CountDownLatch(1);
-        List<Future<Outcome>> pending = new ArrayList<>();
-        List<Outcome> outcomes = new ArrayList<>();
-        try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int i = 0; i < senders; i++) {
-                pending.add(threads.submit((Callable<Outcome>) () -> {
-                    go.await();
-                    return sender.send(IPHONE, NEW_MESSAGE);
-                }));
-            }
-            go.countDown();
-            for (Future<Outcome> outcome : pending) outcomes.add(outcome.get());
-        }
-        return outcomes;
     }
 
     private ApnsSender senderTo(URI apiBase, Clock clock) {

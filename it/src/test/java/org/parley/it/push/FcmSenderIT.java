@@ -10,13 +10,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -81,18 +76,7 @@ class FcmSenderIT {
     @Test
     void manySendersAtOnceShareOneTokenRequest() throws Exception {
         int senders = 20;
-        CountDownLatch go = new CountDownLatch(1);
-        List<Future<Outcome>> outcomes = new ArrayList<>();
-        try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int i = 0; i < senders; i++) {
-                outcomes.add(threads.submit((Callable<Outcome>) () -> {
-                    go.await();
-                    return sender.send(PHONE, NEW_MESSAGE);
-                }));
-            }
-            go.countDown();
-            for (Future<Outcome> outcome : outcomes) assertThat(outcome.get()).isEqualTo(new Outcome.Delivered());
-        }
+        assertThat(AtOnce.send(sender, PHONE, NEW_MESSAGE, senders)).allMatch(o -> o.equals(new Outcome.Delivered()));
         assertThat(fcm.tokenRequests()).isEqualTo(1);
         assertThat(fcm.received()).hasSize(senders);
     }
@@ -122,7 +106,7 @@ class FcmSenderIT {
         assertThat(sender.send(PHONE, NEW_MESSAGE)).isEqualTo(new Outcome.Delivered());
         fcm.revokeAccessTokens();
 
-        List<Outcome> outcomes = sendAtOnce(64);
+        List<Outcome> outcomes = AtOnce.send(sender, PHONE, NEW_MESSAGE, 64);
 
         assertThat(outcomes).as("a revoked token is one problem, not 64 dead letters")
                 .allSatisfy(o -> assertThat(o).isInstanceOfAny(Outcome.Retry.class, Outcome.Delivered.class))
@@ -276,23 +260,6 @@ class FcmSenderIT {
 
         assertThat(withoutTokens.send(PHONE, NEW_MESSAGE)).isInstanceOf(Outcome.Retry.class);
         assertThat(fcm.received()).isEmpty();
-    }
-
-    private List<Outcome> sendAtOnce(int senders) throws Exception {
-        CountDownLatch go = new CountDownLatch(1);
-        List<Future<Outcome>> pending = new ArrayList<>();
-        List<Outcome> outcomes = new ArrayList<>();
-        try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int i = 0; i < senders; i++) {
-                pending.add(threads.submit((Callable<Outcome>) () -> {
-                    go.await();
-                    return sender.send(PHONE, NEW_MESSAGE);
-                }));
-            }
-            go.countDown();
-            for (Future<Outcome> outcome : pending) outcomes.add(outcome.get());
-        }
-        return outcomes;
     }
 
     private FcmSender senderTo(URI apiBase) {

@@ -313,21 +313,21 @@ public record Config(
         return s;
     }
 
-    /** An optional file that must exist when given. */
+    /** An optional file that must be readable when given. */
     private static Path file(Map<String, String> v, String key) {
-        String s = optional(v, key);
-        if (s == null) return null;
-        Path p = Path.of(s);
-        if (!Files.isReadable(p)) throw new Invalid("config key '" + key + "': cannot read " + s);
-        return p;
+        return existing(v, key, Files::isReadable, "cannot read");
     }
 
     /** An optional folder that must exist when given. */
     private static Path folder(Map<String, String> v, String key) {
+        return existing(v, key, Files::isDirectory, "no such folder:");
+    }
+
+    private static Path existing(Map<String, String> v, String key, java.util.function.Predicate<Path> check, String otherwise) {
         String s = optional(v, key);
         if (s == null) return null;
         Path p = Path.of(s);
-        if (!Files.isDirectory(p)) throw new Invalid("config key '" + key + "': " + s + " is not a folder");
+        if (!check.test(p)) throw new Invalid("config key '" + key + "': " + otherwise + " " + s);
         return p;
     }
 

@@ -96,6 +96,11 @@ public final class LocalPresence implements Presence {
     }
 
     @Override
+    public boolean online(String userId) {
+        return online.containsKey(userId);
+    }
+
+    @Override
     public void onChange(BiConsumer<String, State> listener) {
         listeners.add(listener);
     }

@@ -23,6 +23,9 @@ public interface Presence {
 
     State state(String userId);
 
+    /** Whether any of the user's devices is connected (what {@link #state} says, without reading last seen). */
+    boolean online(String userId);
+
     /**
      * Called with (userId, new state) each time a user comes online or goes offline, off the
      * caller's thread and, for each user, in the order the changes happened.

@@ -133,7 +133,7 @@ public final class ApnsSender implements PushSender {
                 .header("apns-expiration", expiration(notification.ttlSeconds()))
                 .header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(payload, UTF_8));
-        if (notification.collapseKey() != null) request.header("apns-collapse-id", Utf8Prefix.of(notification.collapseKey(), MAX_COLLAPSE_ID_BYTES));
+        if (notification.collapseKey() != null) request.header("apns-collapse-id", Shortening.utf8Prefix(notification.collapseKey(), MAX_COLLAPSE_ID_BYTES));
         return request.build();
     }
 
@@ -150,27 +150,9 @@ public final class ApnsSender implements PushSender {
     static String payload(Notification n) {
         String body = n.body() == null ? "" : n.body();
         String whole = payload(n, body);
-        if (fits(whole)) return whole;
-        // escaping makes the encoded size grow faster than the text, so search for the longest cut that fits
-        String best = null;
-        int low = 0;
-        int high = body.getBytes(UTF_8).length - 1;
-        while (low <= high) {
-            int keep = (low + high) >>> 1;
-            String prefix = Utf8Prefix.of(body, keep);
-            String candidate = payload(n, prefix.isEmpty() ? "" : prefix + "…");
-            if (fits(candidate)) {
-                best = candidate;
-                low = keep + 1;
-            } else {
-                high = keep - 1;
-            }
-        }
-        return best;
-    }
-
-    private static boolean fits(String payload) {
-        return payload.getBytes(UTF_8).length <= MAX_PAYLOAD_BYTES;
+        if (whole.getBytes(UTF_8).length <= MAX_PAYLOAD_BYTES) return whole;
+        byte[] cut = Shortening.longestFitting(body, MAX_PAYLOAD_BYTES, b -> payload(n, b).getBytes(UTF_8));
+        return cut == null ? null : new String(cut, UTF_8);
     }
 
     private static String payload(Notification n, String body) {

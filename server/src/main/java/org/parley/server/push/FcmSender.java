@@ -101,7 +101,7 @@ public final class FcmSender implements PushSender {
         android.put("priority", "HIGH");
         android.put("ttl", ttl + "s");
         ObjectNode apnsHeaders = message.putObject("apns").putObject("headers");
-        if (n.collapseKey() != null) apnsHeaders.put("apns-collapse-id", Utf8Prefix.of(n.collapseKey(), MAX_APNS_COLLAPSE_ID_BYTES));
+        if (n.collapseKey() != null) apnsHeaders.put("apns-collapse-id", Shortening.utf8Prefix(n.collapseKey(), MAX_APNS_COLLAPSE_ID_BYTES));
         apnsHeaders.put("apns-priority", "10");
         ObjectNode webpushHeaders = message.putObject("webpush").putObject("headers");
         webpushHeaders.put("TTL", Integer.toString(ttl));

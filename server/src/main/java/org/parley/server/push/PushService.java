@@ -190,11 +190,10 @@ public final class PushService implements AutoCloseable {
     /** One device's job for one chat; null when the job went with its device's address. */
     private PushQueue.Settlement handle(PushQueue.Job job) throws InterruptedException {
         long now = clock.millis();
-        var cursor = cursors.ofUser(job.userId()).get(job.chatId());
-        long delivered = cursor == null ? 0 : cursor.deliveredSeq();
+        long delivered = cursors.of(job.chatId(), job.userId()).map(CursorStore.Cursor::deliveredSeq).orElse(0L);
         if (delivered >= job.seq()) return done(job, now); // a device of the user has them already
 
-        if (presence.state(job.userId()).online() && now < job.createdAt() + settings.graceMillis()) {
+        if (presence.online(job.userId()) && now < job.createdAt() + settings.graceMillis()) {
             // A connected device may still confirm delivery; wake the others only if none does in time.
             return new PushQueue.Settlement.Postpone(job, job.createdAt() + settings.graceMillis());
         }

@@ -26,7 +26,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
 import org.parley.protocol.WireJson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +49,6 @@ public final class WebPushSender implements PushSender {
     private static final int MAX_CACHED_AUDIENCES = 1_000;
     private static final int ERROR_BODY_BYTES = 1024;
     private static final int ERROR_BODY_CHARS = 200;
-    private static final String ELLIPSIS = "\u2026";
 
     private static final Logger log = LoggerFactory.getLogger(WebPushSender.class);
     private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
@@ -195,33 +193,14 @@ public final class WebPushSender implements PushSender {
         byte[] full = json(n, n.title(), n.body());
         if (full.length <= MAX_PAYLOAD_BYTES) return full;
         if (n.body() != null) {
-            byte[] shorter = shortened(n.body(), body -> json(n, n.title(), body));
+            byte[] shorter = Shortening.longestFitting(n.body(), MAX_PAYLOAD_BYTES, body -> json(n, n.title(), body));
             if (shorter != null) return shorter;
         }
         if (n.title() != null) {
-            byte[] shorter = shortened(n.title(), title -> json(n, title, n.body() == null ? null : ""));
+            byte[] shorter = Shortening.longestFitting(n.title(), MAX_PAYLOAD_BYTES, title -> json(n, title, n.body() == null ? null : ""));
             if (shorter != null) return shorter;
         }
         throw new IllegalArgumentException("notification does not fit in " + MAX_PAYLOAD_BYTES + " bytes");
-    }
-
-    /** The encoding of the longest prefix of {@code text} (by code points, ellipsis added) that fits; null if none does. */
-    private static byte[] shortened(String text, Function<String, byte[]> encodeWith) {
-        int[] codePoints = text.codePoints().toArray();
-        byte[] best = null;
-        int low = 0;
-        int high = codePoints.length - 1; // the whole text is known not to fit
-        while (low <= high) { // escaping makes the size of a prefix unpredictable, but it only grows with length
-            int mid = (low + high) >>> 1;
-            byte[] candidate = encodeWith.apply(new String(codePoints, 0, mid) + ELLIPSIS);
-            if (candidate.length <= MAX_PAYLOAD_BYTES) {
-                best = candidate;
-                low = mid + 1;
-            } else {
-                high = mid - 1;
-            }
-        }
-        return best;
     }
 
     private static byte[] json(Notification n, String title, String body) {

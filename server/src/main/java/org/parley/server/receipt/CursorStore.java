@@ -50,6 +50,9 @@ public interface CursorStore {
     /** The user's cursors by chat id. */
     Map<String, Cursor> ofUser(String userId);
 
+    /** The user's cursor in one chat, if it ever moved. */
+    java.util.Optional<Cursor> of(String chatId, String userId);
+
     /** Every member's cursor in the chat. */
     List<Cursor> ofChat(String chatId);
 

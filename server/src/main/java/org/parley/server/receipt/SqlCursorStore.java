@@ -84,6 +84,12 @@ public final class SqlCursorStore implements CursorStore {
     }
 
     @Override
+    public java.util.Optional<Cursor> of(String chatId, String userId) {
+        return db.read(c -> Sql.one(c, "SELECT " + COLUMNS + " FROM cursors WHERE chat_id = ? AND user_id = ?", SqlCursorStore::cursor,
+                chatId, userId));
+    }
+
+    @Override
     public List<Cursor> ofChat(String chatId) {
         return db.read(c -> Sql.list(c, "SELECT " + COLUMNS + " FROM cursors WHERE chat_id = ?", SqlCursorStore::cursor, chatId));
     }

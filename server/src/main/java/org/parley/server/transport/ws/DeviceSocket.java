@@ -378,22 +378,10 @@ final class DeviceSocket {
         }
         syncRunning = true;
         mode = Mode.SYNCING;
-        try {
-            blocking.execute(() -> {
-                try {
-                    var batch = messages.sync(principal, sync.cursors(), syncBatch, syncBytes);
-                    connections.post(context, () -> finishSync(sync.id(), batch));
-                } catch (RuntimeException e) {
-                    connections.post(context, () -> {
-                        syncRunning = false;
-                        error(sync.id(), e);
-                    });
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            syncRunning = false;
-            error(sync.id(), new ApiException(ErrorCode.SHUTTING_DOWN, "the node is shutting down"));
-        }
+        runBlocking(sync.id(), () -> {
+            var batch = messages.sync(principal, sync.cursors(), syncBatch, syncBytes);
+            connections.post(context, () -> finishSync(sync.id(), batch));
+        }, () -> syncRunning = false);
     }
 
     private void finishSync(String id, MessageService.SyncBatch batch) {
