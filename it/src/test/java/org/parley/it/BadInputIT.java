@@ -138,6 +138,56 @@ class BadInputIT {
     }
 
     @Test
+    void webSocketHandshakeFragmentsAndCloseFollowRfc6455() throws Exception {
+        try (RawWebSocket ws = RawWebSocket.open(node.port(), "/v1/ws", ana.token(), "")) {
+            assertThat(ws.httpStatus).as("a plain GET with a valid token").isEqualTo(400);
+            assertThat(ws.headers.get("content-type")).startsWith("text/plain");
+        }
+        try (RawWebSocket ws = RawWebSocket.open(node.port(), "/v1/ws", ana.token(), "Upgrade: websocket\r\nConnection: keep-alive, Upgrade\r\nSec-WebSocket-Version: 8\r\n")) {
+            assertThat(ws.httpStatus).as("an old protocol version").isEqualTo(426);
+            assertThat(ws.headers.get("sec-websocket-version")).isEqualTo("13");
+        }
+        try (RawWebSocket ws = RawWebSocket.open(node.port(), "/v1/ws", ana.token(), "Upgrade: WebSocket\r\nConnection: keep-alive, Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                + "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n")) { // as browsers ask
+            assertThat(ws.httpStatus).as("tokens are case-insensitive and may share the header").isEqualTo(101);
+            assertThat(ws.headers).as("no compression is negotiated").doesNotContainKey("sec-websocket-extensions");
+            ws.nextTextContaining("\"type\":\"ready\"");
+            // a message in three fragments with a ping between them (RFC 6455 §5.4)
+            ws.send(RawWebSocket.TEXT, "{\"type\":\"pi".getBytes(StandardCharsets.UTF_8), false);
+            ws.send(RawWebSocket.CONTINUATION, "ng\",\"id\":\"fr".getBytes(StandardCharsets.UTF_8), false);
+            ws.send(RawWebSocket.PING, "hi".getBytes(StandardCharsets.UTF_8));
+            RawWebSocket.Frame pong = ws.next();
+            assertThat(pong.opcode()).isEqualTo(RawWebSocket.PONG);
+            assertThat(pong.text()).isEqualTo("hi");
+            ws.send(RawWebSocket.CONTINUATION, "ag\"}".getBytes(StandardCharsets.UTF_8), true);
+            assertThat(ws.nextTextContaining("\"type\":\"pong\"")).contains("\"id\":\"frag\"");
+            // the device closes: the node answers with the same code, then ends the connection
+            ws.send(RawWebSocket.CLOSE, new byte[] {0x03, (byte) 0xe8});
+            assertThat(ws.awaitClose()).isEqualTo(1000);
+            assertThat(ws.next()).as("the node closed the TCP connection").isNull();
+        }
+        try (RawWebSocket ws = RawWebSocket.open(node.port(), "/v1/ws", ana.token())) {
+            ws.nextTextContaining("\"type\":\"ready\"");
+            byte[] piece = "z".repeat(60_000).getBytes(StandardCharsets.UTF_8);
+            ws.send(RawWebSocket.TEXT, "{\"type\":\"ping\",\"pad\":\"".getBytes(StandardCharsets.UTF_8), false);
+            for (int i = 0; i < 3; i++) ws.send(RawWebSocket.CONTINUATION, piece, false); // 180,000 > 150,000 bytes
+            assertThat(ws.nextTextContaining("\"type\":\"error\"")).as("fragments count towards the limit").contains("FRAME_TOO_LARGE");
+            assertThat(ws.awaitClose()).isEqualTo(1009);
+        }
+        try (RawWebSocket ws = RawWebSocket.open(node.port(), "/v1/ws", ana.token())) {
+            ws.nextTextContaining("\"type\":\"ready\"");
+            // the header of one text frame of 600,001 bytes (above 4 x ws.maxFrameBytes), masked: refused on sight
+            ws.writeRaw(new byte[] {(byte) 0x81, (byte) (0x80 | 127), 0, 0, 0, 0, 0, 0x09, 0x27, (byte) 0xc1, 1, 2, 3, 4});
+            assertThat(ws.awaitClose()).as("refused by the WebSocket layer").isEqualTo(1009);
+        }
+        try (RawWebSocket ws = RawWebSocket.open(node.port(), "/v1/ws", ana.token())) {
+            ws.nextTextContaining("\"type\":\"ready\"");
+            ws.send(RawWebSocket.TEXT, "{\"type\":\"ping\"}".getBytes(StandardCharsets.UTF_8), true, false);
+            assertThat(ws.awaitClose()).as("an unmasked frame").isEqualTo(1002);
+        }
+    }
+
+    @Test
     void webSocketRefusesBadFramesAndKeepsServing() throws Exception {
         try (RawWebSocket ws = RawWebSocket.open(node.port(), "/v1/ws", ana.token())) {
             assertThat(ws.httpStatus).isEqualTo(101);

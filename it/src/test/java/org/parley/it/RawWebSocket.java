@@ -16,7 +16,7 @@ import java.util.Base64;
  * binary frames), and can simply stop reading to play a stalled device.
  */
 final class RawWebSocket implements AutoCloseable {
-    static final int TEXT = 1, BINARY = 2, CLOSE = 8, PING = 9, PONG = 10;
+    static final int CONTINUATION = 0, TEXT = 1, BINARY = 2, CLOSE = 8, PING = 9, PONG = 10;
 
     record Frame(int opcode, byte[] payload) {
         String text() {
@@ -34,34 +34,44 @@ final class RawWebSocket implements AutoCloseable {
     private final OutputStream out;
     private final SecureRandom random = new SecureRandom();
     final int httpStatus;
+    /** The handshake answer's headers, names in lower case. */
+    final java.util.Map<String, String> headers;
     /** Answer the node's pings (a live device does); false plays a device whose link went silent. */
     volatile boolean answerPings = true;
 
-    private RawWebSocket(Socket socket, DataInputStream in, OutputStream out, int httpStatus) {
+    private RawWebSocket(Socket socket, DataInputStream in, OutputStream out, int httpStatus, java.util.Map<String, String> headers) {
         this.socket = socket;
         this.in = in;
         this.out = out;
         this.httpStatus = httpStatus;
+        this.headers = headers;
     }
 
     /** Opens the socket; {@code httpStatus} is 101 when upgraded (else the refusal's status). */
     static RawWebSocket open(int port, String pathAndQuery, String bearer) throws IOException {
+        return open(port, pathAndQuery, bearer, "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n");
+    }
+
+    /** Opens with the given upgrade headers (each line ending in CRLF), to try handshakes the node must refuse. */
+    static RawWebSocket open(int port, String pathAndQuery, String bearer, String upgradeHeaders) throws IOException {
         Socket socket = new Socket("127.0.0.1", port);
         socket.setSoTimeout(15_000);
         OutputStream out = socket.getOutputStream();
         String key = Base64.getEncoder().encodeToString(new byte[16]);
-        String request = "GET " + pathAndQuery + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n"
+        String request = "GET " + pathAndQuery + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n" + upgradeHeaders
+                + "Sec-WebSocket-Key: " + key + "\r\n"
                 + (bearer != null ? "Authorization: Bearer " + bearer + "\r\n" : "") + "\r\n";
         out.write(request.getBytes(StandardCharsets.US_ASCII));
         out.flush();
         DataInputStream in = new DataInputStream(socket.getInputStream());
         String status = readLine(in);
-        while (!readLine(in).isEmpty()) {
-            // headers
+        java.util.Map<String, String> headers = new java.util.HashMap<>();
+        for (String line; !(line = readLine(in)).isEmpty(); ) {
+            int colon = line.indexOf(':');
+            if (colon > 0) headers.put(line.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT), line.substring(colon + 1).trim());
         }
         int code = Integer.parseInt(status.split(" ")[1]);
-        return new RawWebSocket(socket, in, out, code);
+        return new RawWebSocket(socket, in, out, code, headers);
     }
 
     private static String readLine(InputStream in) throws IOException {
@@ -75,24 +85,43 @@ final class RawWebSocket implements AutoCloseable {
         send(TEXT, text.getBytes(StandardCharsets.UTF_8));
     }
 
-    synchronized void send(int opcode, byte[] payload) throws IOException {
+    void send(int opcode, byte[] payload) throws IOException {
+        send(opcode, payload, true);
+    }
+
+    /** One frame; {@code fin=false} starts or continues a fragmented message (opcode 0 continues it). */
+    void send(int opcode, byte[] payload, boolean fin) throws IOException {
+        send(opcode, payload, fin, true);
+    }
+
+    /** {@code masked=false} breaks RFC 6455 (clients must mask), to see the node refuse it. */
+    synchronized void send(int opcode, byte[] payload, boolean fin, boolean masked) throws IOException {
         ByteArrayOutputStream f = new ByteArrayOutputStream(payload.length + 14);
-        f.write(0x80 | opcode);
+        f.write((fin ? 0x80 : 0) | opcode);
+        int maskBit = masked ? 0x80 : 0;
         if (payload.length < 126) {
-            f.write(0x80 | payload.length);
+            f.write(maskBit | payload.length);
         } else if (payload.length < 65536) {
-            f.write(0x80 | 126);
+            f.write(maskBit | 126);
             f.write(payload.length >>> 8);
             f.write(payload.length);
         } else {
-            f.write(0x80 | 127);
+            f.write(maskBit | 127);
             for (int i = 7; i >= 0; i--) f.write((int) ((long) payload.length >>> (8 * i)));
         }
         byte[] mask = new byte[4];
-        random.nextBytes(mask);
-        f.write(mask);
+        if (masked) {
+            random.nextBytes(mask);
+            f.write(mask);
+        }
         for (int i = 0; i < payload.length; i++) f.write(payload[i] ^ mask[i & 3]);
         out.write(f.toByteArray());
+        out.flush();
+    }
+
+    /** Bytes as they are, e.g. only the header of a frame. */
+    synchronized void writeRaw(byte[] bytes) throws IOException {
+        out.write(bytes);
         out.flush();
     }
 

@@ -15,8 +15,11 @@ import org.HdrHistogram.Recorder;
 
 /**
  * idle: --clients authenticated sockets held open for --duration seconds, answering the
- * node's heartbeats, with nothing else going on. Reports the node's memory per connection
- * (resident memory after minus before connecting, divided by the count). Sockets spread over
+ * node's heartbeats, with nothing else going on. Reports the node's memory per connection two
+ * ways: the live objects the connections hold (heap in use after a full collection, after
+ * minus before connecting, divided by the count: {@code serverBytesPerConnection}) and the
+ * growth of resident memory ({@code serverRssBytesPerConnection}, which also counts the
+ * garbage collector's headroom, set by the node's heap options rather than by the sockets). Sockets spread over
  * source addresses 127.0.0.2, 127.0.0.3, ... (25,000 each) so the count is not capped by one
  * address's ephemeral ports. Every socket must stay open: a close counts as an error.
  */
@@ -28,6 +31,7 @@ final class IdleScenario extends Scenario {
     private final LongAdder closed = new LongAdder();
     private final Recorder connectLatency = new Recorder(3_600_000_000L, 3);
     private Double rssBefore;
+    private Long heapBefore;
 
     IdleScenario(Options o, NodeUnderTest node) {
         super(o, node);
@@ -39,6 +43,7 @@ final class IdleScenario extends Scenario {
         System.err.printf("setting up %d users for %,d sockets ...%n", users, o.clients());
         List<Accounts.User> all = new Accounts(node.uri()).signUp(users);
         System.gc();
+        heapBefore = node.liveHeapBytes();
         Thread.sleep(2_000);
         rssBefore = node.rssMiB();
         List<WebSocketClient> clients = new ArrayList<>();
@@ -86,12 +91,14 @@ final class IdleScenario extends Scenario {
         Double cpu = node.cpuPercentSinceMark();
         Double rss = node.rssMiB();
         long lostSockets = (o.clients() - opened) + (closed.sum() - closedBefore) + closedBefore;
-        Double perConnection = rss == null || rssBefore == null || opened == 0 ? null : (rss - rssBefore) * 1024 * 1024 / opened;
+        Double rssPerConnection = rss == null || rssBefore == null || opened == 0 ? null : (rss - rssBefore) * 1024 * 1024 / opened;
+        Long heap = node.liveHeapBytes();
+        Double perConnection = heap == null || heapBefore == null || opened == 0 ? null : (double) (heap - heapBefore) / opened;
         lastHistogram = connectLatency.getIntervalHistogram();
         Histogram h = lastHistogram;
         return new Result("idle", node.storeDescription(o), o.clients(), durationS, 0, opened, opened - closed.sum(), 0,
                 h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0,
-                h.getMaxValue() / 1000.0, lostSockets, 0, 0, 0, rss, cpu, opened - closed.sum(), perConnection);
+                h.getMaxValue() / 1000.0, lostSockets, 0, 0, 0, rss, cpu, opened - closed.sum(), perConnection, rssPerConnection);
     }
 
 

@@ -138,6 +138,28 @@ final class NodeUnderTest implements AutoCloseable {
         }
     }
 
+    /**
+     * Bytes of live objects on the node's heap, after the full collection that
+     * {@code jcmd GC.class_histogram} makes first; null for a node we did not start.
+     */
+    Long liveHeapBytes() {
+        if (statsPid < 0 || store.startsWith("ejabberd")) return null;
+        try {
+            Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(statsPid), "GC.class_histogram").redirectErrorStream(true).start();
+            String total = null;
+            try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+                for (String line; (line = lines.readLine()) != null; ) if (line.startsWith("Total")) total = line;
+            }
+            if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || total == null) return null;
+            String[] f = total.trim().split("\\s+"); // Total <instances> <bytes>
+            return Long.parseLong(f[f.length - 1]);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            System.err.println("  could not read the node's heap: " + e);
+            return null;
+        }
+    }
+
     /** Resident memory of the node in MiB; null when unknown. */
     Double rssMiB() {
         if (statsPid < 0) return null;

@@ -24,13 +24,14 @@ record Result(
         Double serverRssMiB,
         Double serverCpuPct,
         Long connections,
-        Double serverBytesPerConnection) {
+        Double serverBytesPerConnection,
+        Double serverRssBytesPerConnection) {
 
     Result(String scenario, String store, int clients, int durationS, double offeredPerS, long sent, long delivered, double throughputPerS,
             double p50Ms, double p99Ms, double p999Ms, double maxMs, long errors, long lost, long duplicated, long reordered,
             Double serverRssMiB, Double serverCpuPct) {
         this(scenario, store, clients, durationS, offeredPerS, sent, delivered, throughputPerS, p50Ms, p99Ms, p999Ms, maxMs, errors, lost,
-                duplicated, reordered, serverRssMiB, serverCpuPct, null, null);
+                duplicated, reordered, serverRssMiB, serverCpuPct, null, null, null);
     }
 
     boolean correct() {
@@ -59,6 +60,7 @@ record Result(
         m.put("serverCpuPct", serverCpuPct == null ? null : round(serverCpuPct));
         if (connections != null) m.put("connections", connections);
         if (serverBytesPerConnection != null) m.put("serverBytesPerConnection", Math.round(serverBytesPerConnection));
+        if (serverRssBytesPerConnection != null) m.put("serverRssBytesPerConnection", Math.round(serverRssBytesPerConnection));
         return m;
     }
 

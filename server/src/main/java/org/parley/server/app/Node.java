@@ -173,9 +173,9 @@ public final class Node implements AutoCloseable {
             }
             HttpServerOptions options = new HttpServerOptions()
                     .setHost(config.host())
-                    .setMaxWebSocketFrameSize(config.wsMaxFrameBytes() * 4)
-                    .setMaxWebSocketMessageSize(config.wsMaxFrameBytes() * 4)
                     .setTcpNoDelay(true)
+                    // sockets negotiate no WebSocket extension (see WsChannel), so no connection needs their handler
+                    .setPerMessageWebSocketCompressionSupported(false).setPerFrameWebSocketCompressionSupported(false)
                     // a connection silent this long is closed: a stalled upload or download ends (sockets are pinged far more often)
                     .setIdleTimeout(Math.max(120, 4 * config.wsPingIntervalSeconds())).setIdleTimeoutUnit(TimeUnit.SECONDS);
             int instances = Math.max(1, Runtime.getRuntime().availableProcessors());

@@ -1,9 +1,6 @@
 package org.parley.server.transport.ws;
 
 import io.vertx.core.Context;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.WebSocketFrame;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -50,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * <p>Inbound: at most {@link #MAX_IN_FLIGHT} sends and receipts per socket await the store;
  * beyond that a frame is refused with RATE_LIMITED.
  */
-final class DeviceSocket {
+final class DeviceSocket implements WsChannel.Listener {
     private static final Logger log = LoggerFactory.getLogger(DeviceSocket.class);
     static final int MAX_IN_FLIGHT = 256;
 
@@ -60,7 +57,7 @@ final class DeviceSocket {
 
     private final String id = java.util.UUID.randomUUID().toString();
     private final Principal principal;
-    private final ServerWebSocket ws;
+    private final WsChannel ws;
     private final Context context;
     private final Connections connections;
     private final MessageService messages;
@@ -85,8 +82,6 @@ final class DeviceSocket {
     private int inFlight;
     private volatile long lastHeardAt = System.currentTimeMillis();
     private boolean closed;
-    private Buffer partial;
-    private boolean partialBinary;
     /** Users whose presence this socket watches (→ whether a contact); replaced whole, read from other threads. */
     private volatile Map<String, Boolean> watching = Map.of();
     /** The version of the last presence state sent, per watched user. */
@@ -94,7 +89,7 @@ final class DeviceSocket {
     private boolean subscribing;
     private Frames.SubscribePresence nextSubscribe;
 
-    DeviceSocket(Principal principal, ServerWebSocket ws, Context context, Connections connections, MessageService messages,
+    DeviceSocket(Principal principal, WsChannel ws, Context context, Connections connections, MessageService messages,
             ReceiptService receipts, PresenceService presence, ChatService chats, Bus bus, Executor blocking, int maxFrameBytes,
             int syncBatch, int outboundQueueBytes) {
         this.principal = principal;
@@ -142,46 +137,32 @@ final class DeviceSocket {
 
     /** Wires the handlers; runs on the socket's context. */
     void start(Frames.Ready ready) {
-        ws.frameHandler(this::onFrame);
-        ws.drainHandler(v -> flushBacklog());
-        ws.closeHandler(v -> onClosed());
-        ws.exceptionHandler(e -> log.debug("socket of device {} failed: {}", principal.deviceId(), e.toString()));
+        ws.listen(this);
         write(ready);
     }
 
     // ---- inbound ----
 
-    /** Reassembles fragmented messages, enforcing size and UTF-8 before any parsing. */
-    private void onFrame(WebSocketFrame f) {
+    @Override
+    public void onHeard() {
         lastHeardAt = System.currentTimeMillis();
+    }
+
+    @Override
+    public void onTooBig() {
         if (closed) return;
-        switch (f.type()) {
-            case TEXT, BINARY -> {
-                partial = f.binaryData().copy();
-                partialBinary = f.isBinary();
-            }
-            case CONTINUATION -> {
-                if (partial == null) return;
-                partial.appendBuffer(f.binaryData());
-            }
-            default -> {
-                return; // ping, pong and close are handled by Vert.x
-            }
-        }
-        if (partial.length() > maxFrameBytes) {
-            partial = null;
-            error(null, new ApiException(ErrorCode.FRAME_TOO_LARGE, "messages are limited to " + maxFrameBytes + " bytes"));
-            close(CloseCodes.TOO_BIG, "message too large");
-            return;
-        }
-        if (!f.isFinal()) return;
-        Buffer message = partial;
-        partial = null;
-        if (partialBinary) {
+        error(null, new ApiException(ErrorCode.FRAME_TOO_LARGE, "messages are limited to " + maxFrameBytes + " bytes"));
+        close(CloseCodes.TOO_BIG, "message too large");
+    }
+
+    /** A whole message (fragments joined, size checked): UTF-8 JSON text, or refused. */
+    @Override
+    public void onMessage(byte[] bytes, boolean binary) {
+        if (closed) return;
+        if (binary) {
             error(null, new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "frames must be JSON text"));
             return;
         }
-        byte[] bytes = message.getBytes();
         try {
             JsonBodies.requireUtf8(bytes);
         } catch (ApiException e) {
@@ -446,13 +427,9 @@ final class DeviceSocket {
     }
 
     private void writeJson(String json) {
-        if (closed) return;
-        if (ws.isClosed()) { // the peer went away; the close handler runs next
-            onClosed();
-            return;
-        }
-        if (backlog.isEmpty() && !ws.writeQueueFull()) {
-            ws.writeTextMessage(json);
+        if (closed || !ws.isOpen()) return; // gone: the close callback runs (or ran) on this loop
+        if (backlog.isEmpty() && ws.isWritable()) {
+            ws.writeText(json);
             connections.frameSent();
             return;
         }
@@ -464,17 +441,19 @@ final class DeviceSocket {
         }
     }
 
-    private void flushBacklog() {
-        while (!closed && !backlog.isEmpty() && !ws.writeQueueFull()) {
+    /** The reader caught up: what waited goes out, as long as there is room. */
+    @Override
+    public void onWritable() {
+        while (!closed && !backlog.isEmpty() && ws.isWritable()) {
             String json = backlog.poll();
             backlogBytes -= json.length();
-            ws.writeTextMessage(json);
+            ws.writeText(json);
             connections.frameSent();
         }
     }
 
     void ping() {
-        if (!closed && !ws.isClosed()) ws.writePing(Buffer.buffer("p"));
+        if (!closed) ws.ping();
     }
 
     void close(short code, String reason) {
@@ -484,7 +463,8 @@ final class DeviceSocket {
         ws.close(code, reason);
     }
 
-    private void onClosed() {
+    @Override
+    public void onClosed() {
         if (closed) return;
         gone(System.currentTimeMillis());
     }

@@ -89,24 +89,42 @@ public final class WsEndpoint {
     }
 
     private void upgrade(RoutingContext ctx, Principal p) {
-        ctx.request().toWebSocket().onSuccess(ws -> {
-            ws.setWriteQueueMaxSize(outboundQueueBytes);
-            DeviceSocket socket = new DeviceSocket(p, ws, Vertx.currentContext(), connections, messages, receipts, presence, chats, bus,
-                    blocking, maxFrameBytes, syncBatch, outboundQueueBytes);
-            connections.add(socket);
-            socket.start(new Frames.Ready(p.userId(), p.deviceId(), maxFrameBytes, pingIntervalSeconds));
-            if (auth.isSignedOut(p.deviceId())) { // signed out between authentication and registration
-                socket.write(new Frames.SignedOut(p.deviceId()));
-                socket.close(CloseCodes.SIGNED_OUT, "signed out");
-                return;
+        WsChannel.Refusal refusal = WsChannel.check(ctx.request());
+        if (refusal != null) {
+            var response = ctx.response().setStatusCode(refusal.status());
+            refusal.headers().forEach(response::putHeader);
+            if (refusal.body().isEmpty()) {
+                response.end();
+            } else {
+                response.putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8").end(refusal.body());
             }
-            blocking.execute(() -> {
-                try {
-                    devices.touch(p.deviceId(), clock.millis());
-                } catch (RuntimeException e) {
-                    log.debug("could not record last seen of device {}: {}", p.deviceId(), e.toString());
-                }
-            });
-        }).onFailure(e -> log.debug("websocket upgrade failed: {}", e.toString()));
+            return;
+        }
+        // the event loop's own context: a socket keeps nothing of its HTTP request
+        Context loop = ((io.vertx.core.internal.ContextInternal) Vertx.currentContext()).unwrap();
+        WsChannel channel;
+        try {
+            channel = WsChannel.upgrade(ctx.request(), maxFrameBytes, outboundQueueBytes);
+        } catch (RuntimeException e) {
+            log.error("websocket upgrade failed", e);
+            ctx.request().connection().close();
+            return;
+        }
+        DeviceSocket socket = new DeviceSocket(p, channel, loop, connections, messages, receipts, presence, chats, bus,
+                blocking, maxFrameBytes, syncBatch, outboundQueueBytes);
+        connections.add(socket);
+        socket.start(new Frames.Ready(p.userId(), p.deviceId(), maxFrameBytes, pingIntervalSeconds));
+        if (auth.isSignedOut(p.deviceId())) { // signed out between authentication and registration
+            socket.write(new Frames.SignedOut(p.deviceId()));
+            socket.close(CloseCodes.SIGNED_OUT, "signed out");
+            return;
+        }
+        blocking.execute(() -> {
+            try {
+                devices.touch(p.deviceId(), clock.millis());
+            } catch (RuntimeException e) {
+                log.debug("could not record last seen of device {}: {}", p.deviceId(), e.toString());
+            }
+        });
     }
 }
