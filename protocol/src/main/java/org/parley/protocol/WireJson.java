@@ -31,6 +31,15 @@ public final class WireJson {
         }
     }
 
+    /** Encodes a wire record as UTF-8 bytes, ready for a socket (once, whatever the number of recipients). */
+    public static byte[] encodeBytes(Object value) {
+        try {
+            return MAPPER.writeValueAsBytes(value);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode " + value.getClass().getName(), e);
+        }
+    }
+
     private static ObjectMapper create() {
         JsonMapper mapper = JsonMapper.builder()
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)

@@ -113,16 +113,16 @@ public final class Connections {
         switch (event) {
             case Event.NewMessage e -> deliverMessage(e);
             case Event.CursorMoved e -> {
-                String json = WireJson.encode(e.receipt());
+                byte[] json = WireJson.encodeBytes(e.receipt());
                 for (String user : e.memberIds()) forEachSocket(user, s -> s.offerFrame(json));
             }
             case Event.MembershipChanged e -> {
-                String json = WireJson.encode(e.frame());
+                byte[] json = WireJson.encodeBytes(e.frame());
                 for (String user : e.recipients()) forEachSocket(user, s -> s.offerFrame(json));
             }
             case Event.PresenceChanged e -> deliverPresence(e);
             case Event.Typing e -> {
-                String json = WireJson.encode(new Frames.TypingState(e.chatId(), e.userId(), e.state()));
+                byte[] json = WireJson.encodeBytes(new Frames.TypingState(e.chatId(), e.userId(), e.state()));
                 for (String user : e.memberIds()) if (!user.equals(e.userId())) forEachSocket(user, s -> s.offerFrame(json));
             }
             case Event.DeviceSignedOut e -> forEachSocket(e.userId(), s -> {
@@ -136,23 +136,23 @@ public final class Connections {
 
     private void deliverMessage(Event.NewMessage e) {
         Message m = e.message();
-        String toOthers = null;
-        String toSender = null;
+        byte[] toOthers = null;
+        byte[] toSender = null;
         for (String user : e.memberIds()) {
             Set<DeviceSocket> sockets = byUser.get(user);
             if (sockets == null) continue;
             boolean sender = user.equals(m.senderId()) && !m.bySystem();
             for (DeviceSocket s : sockets) {
                 if (s.id().equals(e.originSocketId())) continue;
-                String json;
+                byte[] json;
                 if (sender) {
-                    if (toSender == null) toSender = WireJson.encode(m.withStatus(Status.sent, null, null));
+                    if (toSender == null) toSender = WireJson.encodeBytes(m.withStatus(Status.sent, null, null));
                     json = toSender;
                 } else {
-                    if (toOthers == null) toOthers = WireJson.encode(m);
+                    if (toOthers == null) toOthers = WireJson.encodeBytes(m);
                     json = toOthers;
                 }
-                String frame = json;
+                byte[] frame = json;
                 mailbox.post(s.context(), () -> s.offerMessage(m, frame));
             }
         }
@@ -163,18 +163,18 @@ public final class Connections {
         Set<DeviceSocket> sockets = watchers.get(e.userId());
         if (sockets == null) return;
         Presence.State state = new Presence.State(e.online(), e.lastSeen(), e.version());
-        String hidden = null;
+        byte[] hidden = null;
         for (DeviceSocket s : sockets) {
             Boolean contact = s.watching().get(e.userId());
             if (contact == null) continue;
             var frame = presenceService.asSeenBy(s.principal().userId(), e.userId(), contact, state);
             boolean shown = frame.online() || frame.lastSeen() != null;
             if (!shown && !e.settingsChanged()) continue; // hidden: nothing changes on the watcher's screen
-            String json;
+            byte[] json;
             if (shown) {
-                json = WireJson.encode(frame);
+                json = WireJson.encodeBytes(frame);
             } else {
-                if (hidden == null) hidden = WireJson.encode(frame);
+                if (hidden == null) hidden = WireJson.encodeBytes(frame);
                 json = hidden;
             }
             mailbox.post(s.context(), () -> s.offerPresence(e.userId(), e.version(), json));

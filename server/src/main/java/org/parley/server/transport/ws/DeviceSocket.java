@@ -53,7 +53,7 @@ final class DeviceSocket implements WsChannel.Listener {
 
     private enum Mode { AWAITING_FIRST_FRAME, SYNCING, LIVE }
 
-    private record Held(Message message, String json) {}
+    private record Held(Message message, byte[] json) {}
 
     private final String id = java.util.UUID.randomUUID().toString();
     private final Principal principal;
@@ -77,7 +77,7 @@ final class DeviceSocket implements WsChannel.Listener {
     private boolean syncRunning;
     private final ArrayDeque<Held> held = new ArrayDeque<>();
     private final Map<String, Long> lastSent = new HashMap<>();
-    private final ArrayDeque<String> backlog = new ArrayDeque<>();
+    private final ArrayDeque<byte[]> backlog = new ArrayDeque<>();
     private long backlogBytes;
     private int inFlight;
     private volatile long lastHeardAt = System.currentTimeMillis();
@@ -280,7 +280,7 @@ final class DeviceSocket implements WsChannel.Listener {
                     connections.post(context, () -> {
                         if (closed) return;
                         if (s.id() != null) write(Frames.Ack.of(s.id()));
-                        for (var f : frames) offerPresence(f.getKey().userId(), f.getValue(), WireJson.encode(f.getKey()));
+                        for (var f : frames) offerPresence(f.getKey().userId(), f.getValue(), WireJson.encodeBytes(f.getKey()));
                         subscribed();
                     });
                 }, this::subscribed);
@@ -297,7 +297,7 @@ final class DeviceSocket implements WsChannel.Listener {
     }
 
     /** A presence frame about {@code userId}, unless this socket already sent a later state of that user. */
-    void offerPresence(String userId, long version, String json) {
+    void offerPresence(String userId, long version, byte[] json) {
         if (closed || !watching.containsKey(userId)) return;
         Long sent = presenceVersions.get(userId);
         if (sent != null && sent > version) return; // an older state overtaken on the way
@@ -370,7 +370,7 @@ final class DeviceSocket implements WsChannel.Listener {
         if (closed) return;
         for (Message m : batch.messages()) {
             boolean mine = m.senderId().equals(principal.userId()) && !m.bySystem();
-            writeJson(WireJson.encode(mine ? m.withStatus(Status.sent, null, null) : m));
+            writeJson(WireJson.encodeBytes(mine ? m.withStatus(Status.sent, null, null) : m));
             connections.messageSent();
             lastSent.merge(m.chatId(), m.seq(), Math::max);
         }
@@ -389,7 +389,7 @@ final class DeviceSocket implements WsChannel.Listener {
     // ---- outbound ----
 
     /** A new message for this device (called on the socket's context). */
-    void offerMessage(Message m, String json) {
+    void offerMessage(Message m, byte[] json) {
         if (closed) return;
         if (mode != Mode.LIVE) {
             if (held.size() >= maxHeld) {
@@ -403,7 +403,7 @@ final class DeviceSocket implements WsChannel.Listener {
         sendMessage(m, json);
     }
 
-    private void sendMessage(Message m, String json) {
+    private void sendMessage(Message m, byte[] json) {
         Long last = lastSent.get(m.chatId());
         if (last != null && m.seq() <= last) return; // already carried by a sync answer
         lastSent.put(m.chatId(), m.seq());
@@ -411,12 +411,12 @@ final class DeviceSocket implements WsChannel.Listener {
         connections.messageSent();
     }
 
-    void offerFrame(String json) {
+    void offerFrame(byte[] json) {
         if (!closed) writeJson(json);
     }
 
     void write(Frames.ServerFrame frame) {
-        writeJson(WireJson.encode(frame));
+        writeJson(WireJson.encodeBytes(frame));
     }
 
     private void error(String id, Throwable failure) {
@@ -426,7 +426,7 @@ final class DeviceSocket implements WsChannel.Listener {
         write(new Frames.Error(id, api.code().name(), api.getMessage()));
     }
 
-    private void writeJson(String json) {
+    private void writeJson(byte[] json) {
         if (closed || !ws.isOpen()) return; // gone: the close callback runs (or ran) on this loop
         if (backlog.isEmpty() && ws.isWritable()) {
             ws.writeText(json);
@@ -434,7 +434,7 @@ final class DeviceSocket implements WsChannel.Listener {
             return;
         }
         backlog.add(json);
-        backlogBytes += json.length();
+        backlogBytes += json.length;
         if (backlogBytes > maxBacklogBytes) {
             connections.slowConsumerClosed();
             close(CloseCodes.SLOW_CONSUMER, "outbound queue full; reconnect and sync");
@@ -445,8 +445,8 @@ final class DeviceSocket implements WsChannel.Listener {
     @Override
     public void onWritable() {
         while (!closed && !backlog.isEmpty() && ws.isWritable()) {
-            String json = backlog.poll();
-            backlogBytes -= json.length();
+            byte[] json = backlog.poll();
+            backlogBytes -= json.length;
             ws.writeText(json);
             connections.frameSent();
         }

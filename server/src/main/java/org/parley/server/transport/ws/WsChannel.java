@@ -171,9 +171,10 @@ final class WsChannel extends ChannelInboundHandlerAdapter {
         return !gone && !closeSent && channel.isActive();
     }
 
-    void writeText(String text) {
+    /** A text frame of these UTF-8 bytes, which may be shared with other sockets (they are only read). */
+    void writeText(byte[] utf8) {
         if (!isOpen()) return;
-        channel.write(new TextWebSocketFrame(ByteBufUtil.writeUtf8(channel.alloc(), text)), channel.voidPromise());
+        channel.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(utf8)), channel.voidPromise());
         scheduleFlush();
     }
 
