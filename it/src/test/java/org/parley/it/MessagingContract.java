@@ -117,6 +117,7 @@ abstract class MessagingContract {
         for (int i = 1; i <= 5; i++) ana.rest().send(chat, "a" + i, "before " + i, null);
         Recorder.await("first five", () -> first.in(chat).size() == 5);
         var cursors = benClient.cursors().snapshot();
+        long cursorsTakenAt = System.currentTimeMillis();
         benClient.close();
         clients.remove(benClient);
 
@@ -127,6 +128,9 @@ abstract class MessagingContract {
         again.connect();
         Recorder.await("caught up again", () -> second.caughtUp.get() > 0);
         assertThat(second.in(chat)).extracting(Message::seq).containsExactly(6L, 7L, 8L, 9L);
+        long reconnectedBy = System.currentTimeMillis();
+        Recorder.await("the device list shows when it connected", () -> ben.rest().devices().devices().stream()
+                .anyMatch(d -> d.current() && d.lastSeenAt() != null && d.lastSeenAt() > cursorsTakenAt && d.lastSeenAt() <= reconnectedBy));
     }
 
     @Test

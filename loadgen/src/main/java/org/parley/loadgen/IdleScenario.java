@@ -4,7 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,11 +19,10 @@ import org.HdrHistogram.Recorder;
  * minus before connecting, divided by the count: {@code serverBytesPerConnection}) and the
  * growth of resident memory ({@code serverRssBytesPerConnection}, which also counts the
  * garbage collector's headroom, set by the node's heap options rather than by the sockets). Sockets spread over
- * source addresses 127.0.0.2, 127.0.0.3, ... (25,000 each) so the count is not capped by one
+ * source addresses (127.0.0.1, then 127.0.0.2, 127.0.0.3, ..., 25,000 each) so the count is not capped by one
  * address's ephemeral ports. Every socket must stay open: a close counts as an error.
  */
 final class IdleScenario extends Scenario {
-    private static final int PER_ADDRESS = 25_000;
     private static final int SOCKETS_PER_USER = 50;
 
     private final List<WebSocket> sockets = new ArrayList<>();
@@ -47,9 +45,8 @@ final class IdleScenario extends Scenario {
         Thread.sleep(2_000);
         rssBefore = node.rssMiB();
         List<WebSocketClient> clients = new ArrayList<>();
-        for (int a = 0; a * PER_ADDRESS < o.clients(); a++) {
-            clients.add(webSocketClient(new WebSocketClientOptions().setLocalAddress("127.0.0." + (2 + a))
-                    .setMaxConnections(PER_ADDRESS + 10).setConnectTimeout(30_000)));
+        for (int a = 0; a * PER_SOURCE_ADDRESS < o.clients(); a++) {
+            clients.add(webSocketClient(fromSourceBlock(a).setConnectTimeout(30_000)));
         }
         System.err.printf("opening %,d sockets from %d source addresses ...%n", o.clients(), clients.size());
         List<Future<WebSocket>> batch = new ArrayList<>();
@@ -58,7 +55,7 @@ final class IdleScenario extends Scenario {
             long started = System.nanoTime();
             WebSocketConnectOptions opts = new WebSocketConnectOptions().setHost(node.uri().getHost()).setPort(node.uri().getPort())
                     .setURI("/v1/ws").addHeader("Authorization", "Bearer " + u.token());
-            batch.add(clients.get(i / PER_ADDRESS).connect(opts).onSuccess(ws -> {
+            batch.add(clients.get(i / PER_SOURCE_ADDRESS).connect(opts).onSuccess(ws -> {
                 connectLatency.recordValue((System.nanoTime() - started) / 1_000);
                 ws.textMessageHandler(text -> {
                     // The first frame is "ready"; any frame makes the socket live, as a client that does not sync.

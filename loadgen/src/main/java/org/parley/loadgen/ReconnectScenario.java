@@ -23,7 +23,6 @@ import org.HdrHistogram.Recorder;
  * the time until the last device was caught up (maxMs) and per-device sync times.
  */
 final class ReconnectScenario extends Scenario {
-    private static final int PER_ADDRESS = 25_000;
     private static final int FEEDERS = 50;
 
     private final List<Accounts.User> devices = new ArrayList<>();
@@ -47,9 +46,8 @@ final class ReconnectScenario extends Scenario {
     /** Connects every device and waits for its sync answer; checks what arrived against {@code expected} per device. */
     private Result connectAll(boolean measure, int missed) throws Exception {
         List<WebSocketClient> clients = new ArrayList<>();
-        for (int a = 0; a * PER_ADDRESS < devices.size(); a++) {
-            clients.add(webSocketClient(new WebSocketClientOptions().setLocalAddress("127.0.0." + (2 + a))
-                    .setMaxConnections(PER_ADDRESS + 10).setConnectTimeout(60_000).setMaxMessageSize(1 << 20)));
+        for (int a = 0; a * PER_SOURCE_ADDRESS < devices.size(); a++) {
+            clients.add(webSocketClient(fromSourceBlock(a).setConnectTimeout(60_000).setMaxMessageSize(1 << 20)));
         }
         Recorder syncTimes = new Recorder(3_600_000_000L, 3);
         LongAdder wrong = new LongAdder();
@@ -65,7 +63,7 @@ final class ReconnectScenario extends Scenario {
             long[] got = {0};
             WebSocketConnectOptions opts = new WebSocketConnectOptions().setHost(node.uri().getHost()).setPort(node.uri().getPort())
                     .setURI("/v1/ws").addHeader("Authorization", "Bearer " + devices.get(i).token());
-            clients.get(i / PER_ADDRESS).connect(opts).onFailure(e -> {
+            clients.get(i / PER_SOURCE_ADDRESS).connect(opts).onFailure(e -> {
                 failed.increment();
                 done.tryFail(e);
             }).onSuccess(ws -> {

@@ -39,6 +39,22 @@ abstract class Scenario implements AutoCloseable {
         return client;
     }
 
+    /** Sockets per source address: below the 28,232 ephemeral ports Linux gives one address by default. */
+    static final int PER_SOURCE_ADDRESS = 25_000;
+
+    /**
+     * Options for the {@code block}-th group of {@link #PER_SOURCE_ADDRESS} sockets. The first
+     * group leaves the source address to the kernel (127.0.0.1), which picks each socket's port
+     * as it connects; later groups bind 127.0.0.2, 127.0.0.3, ... first. Binding is what lets
+     * one machine open more sockets than one address has ports, but Linux then looks for a free
+     * port at bind time, a search that grows with the ports in use (a storm of 18,000 such
+     * connects kept the driver's core busy in the kernel for half a minute).
+     */
+    static WebSocketClientOptions fromSourceBlock(int block) {
+        WebSocketClientOptions options = new WebSocketClientOptions().setMaxConnections(PER_SOURCE_ADDRESS + 10);
+        return block == 0 ? options : options.setLocalAddress("127.0.0." + (1 + block));
+    }
+
     protected HttpClient httpClient(HttpClientOptions options, PoolOptions pool) {
         HttpClient client = vertx.createHttpClient(options, pool);
         clients.add(client);

@@ -25,5 +25,6 @@ public interface DeviceStore {
     /** Signs the device out; false when it is not an active device of this user. */
     boolean revoke(String userId, String deviceId, long now);
 
-    void touch(String deviceId, long now);
+    /** Records when each device was last seen (device id → epoch ms), all in one transaction; a later time never goes back. */
+    void touch(java.util.Map<String, Long> lastSeen);
 }

@@ -58,7 +58,17 @@ public final class SqlDeviceStore implements DeviceStore {
     }
 
     @Override
-    public void touch(String deviceId, long now) {
-        db.write(c -> Sql.update(c, "UPDATE devices SET last_seen_at = ? WHERE device_id = ?", now, deviceId));
+    public void touch(java.util.Map<String, Long> lastSeen) {
+        if (lastSeen.isEmpty()) return;
+        db.write(c -> {
+            try (var ps = c.prepareStatement("UPDATE devices SET last_seen_at = ? WHERE device_id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)")) {
+                for (var e : lastSeen.entrySet()) {
+                    Sql.bind(ps, e.getValue(), e.getKey(), e.getValue());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
     }
 }

@@ -27,6 +27,7 @@ import java.util.function.UnaryOperator;
 import org.parley.protocol.Model.Health;
 import org.parley.server.account.AccountService;
 import org.parley.server.account.SqlAccountStore;
+import org.parley.server.account.LastSeenWriter;
 import org.parley.server.account.SqlDeviceStore;
 import org.parley.server.auth.AuthService;
 import org.parley.server.auth.LogCodeSender;
@@ -82,6 +83,7 @@ public final class Node implements AutoCloseable {
     private final ExecutorService blocking;
     private final MessageService messages;
     private final ReceiptService receipts;
+    private final LastSeenWriter lastSeen;
     private final Connections connections;
     private final PushService push;
     private final Bus bus;
@@ -162,7 +164,8 @@ public final class Node implements AutoCloseable {
             }
             var web = org.parley.server.transport.http.WebApp.create(config.webDir());
             var mediaHttp = new MediaHttp(auth, media, blocking, shuttingDown::get);
-            var ws = new WsEndpoint(auth, devices, messages, receipts, presenceService, chats, bus, connections, blocking, shuttingDown::get, clock,
+            this.lastSeen = new LastSeenWriter(devices, config.writerMaxBatch(), observer(metrics, "devices", null));
+            var ws = new WsEndpoint(auth, lastSeen, messages, receipts, presenceService, chats, bus, connections, blocking, shuttingDown::get, clock,
                     config.wsMaxFrameBytes(), config.wsSyncBatch(), config.wsOutboundQueueBytes(), config.wsPingIntervalSeconds());
 
             this.vertx = Vertx.vertx(tuning.apply(new VertxOptions().setPreferNativeTransport(true)));
@@ -347,6 +350,7 @@ public final class Node implements AutoCloseable {
         media.close(); // ffmpeg runs of requests the grace period cut short would outlive the JVM
         messages.close();
         receipts.close();
+        lastSeen.close();
         try {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {

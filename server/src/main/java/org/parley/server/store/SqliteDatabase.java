@@ -48,6 +48,7 @@ public final class SqliteDatabase extends PooledDatabase {
         config.setBusyTimeout(10_000);
         config.enforceForeignKeys(true);
         config.setTransactionMode(mode);
+        config.setGetGeneratedKeys(false); // never read; else the driver matches every update's SQL against a pattern
         SQLiteDataSource sqlite = new SQLiteDataSource(config);
         sqlite.setUrl(url);
         HikariConfig hikari = new HikariConfig();

@@ -108,6 +108,17 @@ abstract class StoreContract {
     }
 
     @Test
+    void lastSeenOfManyDevicesIsRecordedInOneCallAndNeverGoesBack() {
+        String u = user("+14155550104");
+        devices.create(new DeviceRecord("t1", u, "phone", 10, 10L, null), "hash-t1");
+        devices.create(new DeviceRecord("t2", u, "laptop", 20, null, null), "hash-t2");
+        devices.touch(java.util.Map.of("t1", 500L, "t2", 600L, "unknown-device", 700L));
+        devices.touch(java.util.Map.of("t1", 400L)); // an older record arriving late
+        assertThat(devices.ofUser(u)).extracting(DeviceRecord::deviceId, DeviceRecord::lastSeenAt)
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("t1", 500L), org.assertj.core.groups.Tuple.tuple("t2", 600L));
+    }
+
+    @Test
     void codeTriesAreCountedAtomicallyAndACodeIsUsedOnce() {
         codes.put("+14155550103", "h1", 100);
         assertThat(codes.takeAttempt("+14155550103", 2, 50)).map(CodeStore.PendingCode::attempts).contains(1);

@@ -158,6 +158,10 @@ final class WsChannel extends ChannelInboundHandlerAdapter {
 
     void listen(Listener listener) {
         this.listener = listener;
+        if (!channel.isActive() && !gone) { // the device hung up while its token was being checked
+            gone = true;
+            listener.onClosed();
+        }
     }
 
     // ---- outbound ----

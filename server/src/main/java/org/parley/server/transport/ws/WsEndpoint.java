@@ -10,7 +10,7 @@ import java.util.function.BooleanSupplier;
 import org.parley.protocol.ApiException;
 import org.parley.protocol.ErrorCode;
 import org.parley.protocol.Frames;
-import org.parley.server.account.DeviceStore;
+import org.parley.server.account.LastSeenWriter;
 import org.parley.server.auth.AuthService;
 import org.parley.server.auth.Principal;
 import org.parley.server.chat.ChatService;
@@ -28,7 +28,7 @@ public final class WsEndpoint {
     private static final Logger log = LoggerFactory.getLogger(WsEndpoint.class);
 
     private final AuthService auth;
-    private final DeviceStore devices;
+    private final LastSeenWriter lastSeen;
     private final MessageService messages;
     private final ReceiptService receipts;
     private final PresenceService presence;
@@ -43,11 +43,11 @@ public final class WsEndpoint {
     private final int outboundQueueBytes;
     private final int pingIntervalSeconds;
 
-    public WsEndpoint(AuthService auth, DeviceStore devices, MessageService messages, ReceiptService receipts, PresenceService presence,
+    public WsEndpoint(AuthService auth, LastSeenWriter lastSeen, MessageService messages, ReceiptService receipts, PresenceService presence,
             ChatService chats, Bus bus, Connections connections, ExecutorService blocking, BooleanSupplier shuttingDown, Clock clock, int maxFrameBytes, int syncBatch, int outboundQueueBytes,
             int pingIntervalSeconds) {
         this.auth = auth;
-        this.devices = devices;
+        this.lastSeen = lastSeen;
         this.messages = messages;
         this.receipts = receipts;
         this.presence = presence;
@@ -119,12 +119,6 @@ public final class WsEndpoint {
             socket.close(CloseCodes.SIGNED_OUT, "signed out");
             return;
         }
-        blocking.execute(() -> {
-            try {
-                devices.touch(p.deviceId(), clock.millis());
-            } catch (RuntimeException e) {
-                log.debug("could not record last seen of device {}: {}", p.deviceId(), e.toString());
-            }
-        });
+        lastSeen.connected(p.deviceId(), clock.millis());
     }
 }
