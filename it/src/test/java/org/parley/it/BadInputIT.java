@@ -143,6 +143,9 @@ class BadInputIT {
             assertThat(ws.httpStatus).as("a plain GET with a valid token").isEqualTo(400);
             assertThat(ws.headers.get("content-type")).startsWith("text/plain");
         }
+        try (RawWebSocket ws = RawWebSocket.open(node.port(), "/v1/ws", ana.token(), "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nContent-Length: 5\r\n")) {
+            assertThat(ws.httpStatus).as("an upgrade with a body").isEqualTo(400);
+        }
         try (RawWebSocket ws = RawWebSocket.open(node.port(), "/v1/ws", ana.token(), "Upgrade: websocket\r\nConnection: keep-alive, Upgrade\r\nSec-WebSocket-Version: 8\r\n")) {
             assertThat(ws.httpStatus).as("an old protocol version").isEqualTo(426);
             assertThat(ws.headers.get("sec-websocket-version")).isEqualTo("13");

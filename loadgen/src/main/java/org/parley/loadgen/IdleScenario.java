@@ -86,10 +86,10 @@ final class IdleScenario extends Scenario {
         long closedBefore = closed.sum();
         Thread.sleep(durationS * 1_000L); // heartbeats go on meanwhile
         Double cpu = node.cpuPercentSinceMark();
+        Long heap = node.liveHeapBytes(); // a full collection, as before the baseline
         Double rss = node.rssMiB();
         long lostSockets = (o.clients() - opened) + (closed.sum() - closedBefore) + closedBefore;
         Double rssPerConnection = rss == null || rssBefore == null || opened == 0 ? null : (rss - rssBefore) * 1024 * 1024 / opened;
-        Long heap = node.liveHeapBytes();
         Double perConnection = heap == null || heapBefore == null || opened == 0 ? null : (double) (heap - heapBefore) / opened;
         lastHistogram = connectLatency.getIntervalHistogram();
         Histogram h = lastHistogram;

@@ -144,19 +144,26 @@ final class NodeUnderTest implements AutoCloseable {
      */
     Long liveHeapBytes() {
         if (statsPid < 0 || store.startsWith("ejabberd")) return null;
+        Path out = null;
         try {
+            out = Files.createTempFile("parley-histogram", ".txt");
             Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(statsPid), "GC.class_histogram").redirectErrorStream(true).start();
-            String total = null;
-            try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
-                for (String line; (line = lines.readLine()) != null; ) if (line.startsWith("Total")) total = line;
+            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(statsPid), "GC.class_histogram").redirectErrorStream(true)
+                    .redirectOutput(out.toFile()).start();
+            if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return null;
             }
-            if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || total == null) return null;
+            String total = null;
+            for (String line : Files.readAllLines(out)) if (line.startsWith("Total")) total = line;
+            if (total == null) return null;
             String[] f = total.trim().split("\\s+"); // Total <instances> <bytes>
             return Long.parseLong(f[f.length - 1]);
         } catch (IOException | InterruptedException | RuntimeException e) {
             System.err.println("  could not read the node's heap: " + e);
             return null;
+        } finally {
+            if (out != null) out.toFile().delete();
         }
     }
 

@@ -95,8 +95,12 @@ final class WsChannel extends ChannelInboundHandlerAdapter {
         if (!(req.connection() instanceof io.vertx.core.http.impl.HttpServerConnection) || req.version() != io.vertx.core.http.HttpVersion.HTTP_1_1) {
             return new Refusal(400, "WebSocket upgrades need HTTP/1.1", Map.of());
         }
-        if (!hasToken(req, "Connection", "upgrade") || !hasToken(req, "Upgrade", "websocket")) {
+        if (!hasToken(req, "Connection", "upgrade") || req.headers().getAll("Upgrade").stream().noneMatch(v -> v.trim().equalsIgnoreCase("websocket"))) {
             return new Refusal(400, "not a WebSocket upgrade: Connection: Upgrade and Upgrade: websocket are required", Map.of());
+        }
+        String length = req.getHeader("Content-Length");
+        if (req.getHeader("Transfer-Encoding") != null || (length != null && !length.trim().equals("0"))) {
+            return new Refusal(400, "a WebSocket upgrade has no body", Map.of()); // nothing may sit between the request and the first frame
         }
         String version = req.getHeader("Sec-WebSocket-Version");
         if (version == null || !version.trim().equals("13")) {
@@ -120,12 +124,13 @@ final class WsChannel extends ChannelInboundHandlerAdapter {
     /**
      * Answers the upgrade (101) and takes the request's channel over from Vert.x. Call on the
      * request's event loop, after {@link #check} passed; the listener must be set with
-     * {@link #listen} before the event loop turns.
+     * {@link #listen} before the event loop turns. Null when the device hung up meanwhile.
      */
     static WsChannel upgrade(HttpServerRequest req, int maxMessageBytes, int outboundQueueBytes) {
         var connection = (io.vertx.core.http.impl.HttpServerConnection) req.connection();
         Channel channel = connection.channelHandlerContext().channel();
         ChannelPipeline pipeline = channel.pipeline();
+        if (!channel.isActive() || pipeline.get(io.vertx.core.net.impl.VertxHandler.class) == null) return null;
         // A socket is watched by the node's own heartbeat (ping, then close after silence).
         if (pipeline.get(IdleStateHandler.class) != null) pipeline.remove(IdleStateHandler.class);
         // No extension is negotiated (permessage-deflate would cost each socket a compressor's
@@ -193,6 +198,10 @@ final class WsChannel extends ChannelInboundHandlerAdapter {
         if (closeSent || gone) return;
         closeSent = true;
         channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        closeLater();
+    }
+
+    private void closeLater() {
         channel.eventLoop().schedule(() -> {
             if (channel.isActive()) channel.close();
         }, CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
@@ -223,8 +232,8 @@ final class WsChannel extends ChannelInboundHandlerAdapter {
                 case TextWebSocketFrame t -> start(t, false);
                 case BinaryWebSocketFrame b -> start(b, true);
                 case ContinuationWebSocketFrame c -> append(c);
-                case PingWebSocketFrame p -> {
-                    if (!closeSent) ctx.writeAndFlush(new PongWebSocketFrame(p.content().retain()), channel.voidPromise());
+                case PingWebSocketFrame p -> { // a reader that is behind gets no pongs (answering only some pings is allowed)
+                    if (!closeSent && channel.isWritable()) ctx.writeAndFlush(new PongWebSocketFrame(p.content().retain()), channel.voidPromise());
                 }
                 case PongWebSocketFrame p -> { } // heard; nothing else to do
                 case CloseWebSocketFrame c -> onClose(ctx, c);
@@ -293,6 +302,7 @@ final class WsChannel extends ChannelInboundHandlerAdapter {
         int code = c.statusCode();
         CloseWebSocketFrame answer = code < 0 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(code, "");
         ctx.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
+        closeLater(); // a device that no longer reads would keep the answer from ever leaving
     }
 
     @Override
@@ -323,7 +333,11 @@ final class WsChannel extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("socket {} failed: {}", channel.remoteAddress(), cause.toString());
+        if (cause instanceof io.netty.handler.codec.DecoderException || cause instanceof java.io.IOException) {
+            log.debug("socket {} failed: {}", channel.remoteAddress(), cause.toString()); // the peer's doing
+        } else {
+            log.warn("socket {} failed", channel.remoteAddress(), cause);
+        }
         ctx.close();
     }
 }

@@ -89,6 +89,10 @@ public final class WsEndpoint {
     }
 
     private void upgrade(RoutingContext ctx, Principal p) {
+        if (shuttingDown.getAsBoolean()) { // the token check outlasted closeAll(): no new sockets now
+            HttpApi.fail(ctx, HttpApi.requestId(ctx), new ApiException(ErrorCode.SHUTTING_DOWN, "the node is shutting down"));
+            return;
+        }
         WsChannel.Refusal refusal = WsChannel.check(ctx.request());
         if (refusal != null) {
             var response = ctx.response().setStatusCode(refusal.status());
@@ -102,16 +106,17 @@ public final class WsEndpoint {
         }
         // the event loop's own context: a socket keeps nothing of its HTTP request
         Context loop = ((io.vertx.core.internal.ContextInternal) Vertx.currentContext()).unwrap();
-        WsChannel channel;
+        DeviceSocket socket;
         try {
-            channel = WsChannel.upgrade(ctx.request(), maxFrameBytes, outboundQueueBytes);
+            WsChannel channel = WsChannel.upgrade(ctx.request(), maxFrameBytes, outboundQueueBytes);
+            if (channel == null) return; // the device hung up while its token was checked
+            socket = new DeviceSocket(p, channel, loop, connections, messages, receipts, presence, chats, bus,
+                    blocking, maxFrameBytes, syncBatch, outboundQueueBytes);
         } catch (RuntimeException e) {
             log.error("websocket upgrade failed", e);
             ctx.request().connection().close();
             return;
         }
-        DeviceSocket socket = new DeviceSocket(p, channel, loop, connections, messages, receipts, presence, chats, bus,
-                blocking, maxFrameBytes, syncBatch, outboundQueueBytes);
         connections.add(socket);
         socket.start(new Frames.Ready(p.userId(), p.deviceId(), maxFrameBytes, pingIntervalSeconds));
         if (auth.isSignedOut(p.deviceId())) { // signed out between authentication and registration
