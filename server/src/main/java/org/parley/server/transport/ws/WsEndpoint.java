@@ -65,10 +65,7 @@ public final class WsEndpoint {
 
     public void handle(RoutingContext ctx) {
         String requestId = HttpApi.requestId(ctx);
-        if (shuttingDown.getAsBoolean()) {
-            HttpApi.fail(ctx, requestId, new ApiException(ErrorCode.SHUTTING_DOWN, "the node is shutting down"));
-            return;
-        }
+        if (refusedWhileStopping(ctx)) return;
         String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
         String token = header != null ? bearerOf(header) : ctx.request().getParam("access_token");
         Context context = Vertx.currentContext();
@@ -84,15 +81,19 @@ public final class WsEndpoint {
         });
     }
 
+    /** While the node shuts down, handshakes get 503 SHUTTING_DOWN. */
+    private boolean refusedWhileStopping(RoutingContext ctx) {
+        if (!shuttingDown.getAsBoolean()) return false;
+        HttpApi.fail(ctx, HttpApi.requestId(ctx), new ApiException(ErrorCode.SHUTTING_DOWN, "the node is shutting down"));
+        return true;
+    }
+
     private static String bearerOf(String header) {
         return header.length() > 7 && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : "";
     }
 
     private void upgrade(RoutingContext ctx, Principal p) {
-        if (shuttingDown.getAsBoolean()) { // the token check outlasted closeAll(): no new sockets now
-            HttpApi.fail(ctx, HttpApi.requestId(ctx), new ApiException(ErrorCode.SHUTTING_DOWN, "the node is shutting down"));
-            return;
-        }
+        if (refusedWhileStopping(ctx)) return; // the token check may have outlasted closeAll(): no new sockets now
         WsChannel.Refusal refusal = WsChannel.check(ctx.request());
         if (refusal != null) {
             var response = ctx.response().setStatusCode(refusal.status());
