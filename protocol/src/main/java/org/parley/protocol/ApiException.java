@@ -9,6 +9,12 @@ public class ApiException extends RuntimeException {
         this.code = code;
     }
 
+    /** With the failure underneath (kept for logs and for callers that look at it, never sent). */
+    protected ApiException(ErrorCode code, String message, Throwable cause) {
+        super(message, cause, false, false);
+        this.code = code;
+    }
+
     public ErrorCode code() {
         return code;
     }

@@ -38,6 +38,7 @@ public final class ReceiptService implements AutoCloseable {
     private final Bus bus;
     private final Clock clock;
     private final GroupCommit<Move, Boolean> writer;
+    private final RecentSenders recent = new RecentSenders();
 
     public ReceiptService(CursorStore cursors, ChatService chats, MessageStore messages, Bus bus, Clock clock, int writerShards,
             int maxBatch, int lingerMicros, GroupCommit.Observer observer) {
@@ -47,6 +48,9 @@ public final class ReceiptService implements AutoCloseable {
         this.bus = bus;
         this.clock = clock;
         this.writer = new GroupCommit<>("cursors", writerShards, 100_000, maxBatch, lingerMicros, this::commit, (in, out) -> {}, observer);
+        bus.subscribe(e -> {
+            if (e instanceof Event.NewMessage m) recent.record(m.message(), m.memberIds().size());
+        });
     }
 
     private List<Boolean> commit(List<Move> moves) {
@@ -80,7 +84,8 @@ public final class ReceiptService implements AutoCloseable {
             return read ? members : members.stream().filter(u -> !u.equals(mark.userId())).toList();
         }
         long from = m.has(mark.userId()) ? Math.max(mark.fromSeq(), m.joinedSeq(mark.userId())) : mark.fromSeq();
-        java.util.Set<String> senders = messages.senders(mark.chatId(), from, mark.upToSeq());
+        java.util.Set<String> senders = recent.senders(mark.chatId(), from, mark.upToSeq());
+        if (senders == null) senders = messages.senders(mark.chatId(), from, mark.upToSeq());
         senders.remove(mark.userId());
         if (read) senders.add(mark.userId());
         return members.stream().filter(senders::contains).toList();
@@ -97,8 +102,11 @@ public final class ReceiptService implements AutoCloseable {
     /** {@link #mark} without waiting: completes once the move is durable. Reads the store. */
     public CompletableFuture<Boolean> markAsync(Principal p, String chatId, Kind kind, long upToSeq) {
         chats.requireMember(chatId, p.userId());
-        Message last = messages.lastMessages(List.of(chatId)).get(chatId);
-        long clamped = Math.min(upToSeq, last == null ? 0 : last.seq());
+        long clamped = upToSeq;
+        if (upToSeq > recent.lastSeq(chatId)) { // not known to exist: as far as the store has it
+            Message last = messages.lastMessages(List.of(chatId)).get(chatId);
+            clamped = Math.min(upToSeq, last == null ? 0 : last.seq());
+        }
         if (clamped <= 0) return CompletableFuture.completedFuture(false);
         return writer.submit(chatId, new Move(chatId, p.userId(), kind, clamped, clock.millis()));
     }

@@ -15,9 +15,12 @@ import org.sqlite.SQLiteException;
  * The embedded store: one SQLite file in WAL mode with {@code synchronous=FULL}, so a
  * committed transaction survives power loss. SQLite has one writer at a time, so writes
  * go through a single connection whose transactions start IMMEDIATE (never a lock
- * upgrade that fails); reads use a small pool and see the last commit.
+ * upgrade that fails); reads use a small pool and see the last commit. Each connection
+ * keeps its compiled statements ({@link StatementCache}).
  */
 public final class SqliteDatabase extends PooledDatabase {
+    /** Idle prepared statements kept per connection (batch statements come in a size per batch length). */
+    private static final int STATEMENTS_PER_CONNECTION = 512;
 
     private SqliteDatabase(HikariDataSource writes, HikariDataSource reads) {
         super(writes, reads);
@@ -52,7 +55,7 @@ public final class SqliteDatabase extends PooledDatabase {
         SQLiteDataSource sqlite = new SQLiteDataSource(config);
         sqlite.setUrl(url);
         HikariConfig hikari = new HikariConfig();
-        hikari.setDataSource(sqlite);
+        hikari.setDataSource(StatementCache.wrap(sqlite, STATEMENTS_PER_CONNECTION));
         hikari.setPoolName(name);
         hikari.setMaximumPoolSize(size);
         hikari.setMinimumIdle(1);

@@ -6,7 +6,6 @@ import org.parley.protocol.ErrorCode;
 /** The store failed or did not answer: the caller gets 503 STORE_UNAVAILABLE, nothing is acknowledged. */
 public final class StoreException extends ApiException {
     public StoreException(String message, Throwable cause) {
-        super(ErrorCode.STORE_UNAVAILABLE, message);
-        if (cause != null) initCause(cause);
+        super(ErrorCode.STORE_UNAVAILABLE, message, cause);
     }
 }

@@ -75,6 +75,19 @@ abstract class StoreContract {
     }
 
     @Test
+    void aFailedWriteIsAStoreErrorWithItsCauseAndChangesNothing() {
+        String u = user("+14155550199");
+        assertThatThrownBy(() -> db.write(c -> {
+            Sql.update(c, "UPDATE users SET display_name = ? WHERE user_id = ?", "Half done", u);
+            return Sql.update(c, "INSERT INTO users (user_id) VALUES (NULL)"); // breaks a NOT NULL rule
+        })).isInstanceOfSatisfying(StoreException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+            assertThat(e.getCause()).isInstanceOf(java.sql.SQLException.class);
+        });
+        assertThat(accounts.byId(u).orElseThrow().displayName()).isNotEqualTo("Half done");
+    }
+
+    @Test
     void aPhoneNumberIsOneUser() {
         var first = accounts.createOrGet("+14155550100", "u-a", 1);
         var again = accounts.createOrGet("+14155550100", "u-b", 2);
