@@ -54,7 +54,21 @@ final class RawWebSocket implements AutoCloseable {
 
     /** Opens with the given upgrade headers (each line ending in CRLF), to try handshakes the node must refuse. */
     static RawWebSocket open(int port, String pathAndQuery, String bearer, String upgradeHeaders) throws IOException {
-        Socket socket = new Socket("127.0.0.1", port);
+        return open(port, pathAndQuery, bearer, upgradeHeaders, 0);
+    }
+
+    /**
+     * Opens with a small fixed receive buffer (the kernel's own can grow to tens of MB on
+     * loopback), so a device that stops reading makes the node queue what it sends.
+     */
+    static RawWebSocket openWithSmallBuffer(int port, String pathAndQuery, String bearer) throws IOException {
+        return open(port, pathAndQuery, bearer, "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n", 64 * 1024);
+    }
+
+    private static RawWebSocket open(int port, String pathAndQuery, String bearer, String upgradeHeaders, int receiveBuffer) throws IOException {
+        Socket socket = new Socket();
+        if (receiveBuffer > 0) socket.setReceiveBufferSize(receiveBuffer); // before connecting, so the window stays small
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", port));
         socket.setSoTimeout(15_000);
         OutputStream out = socket.getOutputStream();
         String key = Base64.getEncoder().encodeToString(new byte[16]);

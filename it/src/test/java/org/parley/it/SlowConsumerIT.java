@@ -45,6 +45,42 @@ class SlowConsumerIT {
     }
 
     @Test
+    void aDeviceThatIsBehindGetsWhatWasQueuedAndItsSignedOutFrameBeforeTheClose() throws Exception {
+        try (TestNode node = TestNode.start(TestNode.Store.SQLITE, Map.of("ws.outboundQueueBytes", String.valueOf(8 << 20)))) {
+            var ana = node.signUp("Ana");
+            var ben = node.signUp("Ben");
+            var benBehind = node.signIn(ben.phone(), null);
+            String chat = ana.rest().openDirect(ben.userId()).chatId();
+            Recorder reader = new Recorder();
+            try (var healthy = node.connect(ben, reader);
+                    RawWebSocket behind = RawWebSocket.openWithSmallBuffer(node.port(), "/v1/ws", benBehind.token())) {
+                Recorder.await("healthy device caught up", () -> reader.caughtUp.get() > 0);
+                behind.sendText("{\"type\":\"ping\"}"); // goes live, then reads nothing for a while
+                String big = "z".repeat(60_000);
+                // ~14 MB: the kernel's buffers take up to ~4 MB, the channel 8 MB, so a few MB wait in the
+                // socket's own queue (which is not full: 8 MB more would count as stalled)
+                int count = 240;
+                for (int i = 0; i < count; i++) ana.rest().send(chat, "q" + i, big + i, null);
+                Recorder.await("the healthy device got all of them", () -> reader.in(chat).size() == count);
+
+                ben.rest().signOut(benBehind.deviceId());
+                int messages = 0;
+                String signedOut = null;
+                for (RawWebSocket.Frame f; signedOut == null && (f = behind.next()) != null; ) {
+                    assertThat(f.opcode()).as("no close before the signedOut frame").isNotEqualTo(RawWebSocket.CLOSE);
+                    if (f.opcode() != RawWebSocket.TEXT) continue;
+                    if (f.text().contains("\"type\":\"signedOut\"")) signedOut = f.text();
+                    else if (f.text().contains("\"type\":\"message\"")) messages++;
+                }
+                assertThat(signedOut).as("the signedOut frame arrived").contains(benBehind.deviceId());
+                assertThat(messages).as("every message queued before the sign-out arrived first").isEqualTo(count);
+                assertThat(behind.awaitClose()).isEqualTo(4401);
+                assertThat(metric(node, "parley_ws_slow_consumers_total")).isZero();
+            }
+        }
+    }
+
+    @Test
     void aLargeCatchUpReachesAHealthyReaderWithoutTrippingTheLimit() throws Exception {
         try (TestNode node = TestNode.start(TestNode.Store.SQLITE)) {
             var ana = node.signUp("Ana");

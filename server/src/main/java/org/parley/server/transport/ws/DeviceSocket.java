@@ -458,6 +458,16 @@ final class DeviceSocket implements WsChannel.Listener {
 
     void close(short code, String reason) {
         if (closed) return;
+        // What was queued for a device that is behind goes out before the close frame: the
+        // signedOut frame before 4401, the error that explains a 1009. Not for a slow consumer
+        // (that backlog is what it could not take) nor for a device gone silent.
+        if (code != CloseCodes.SLOW_CONSUMER && code != CloseCodes.IDLE_TIMEOUT) {
+            for (byte[] json; (json = backlog.poll()) != null; ) {
+                ws.writeText(json);
+                connections.frameSent();
+            }
+            backlogBytes = 0;
+        }
         // a socket closed for silence went away when it was last heard from
         gone(code == CloseCodes.IDLE_TIMEOUT ? lastHeardAt : System.currentTimeMillis());
         ws.close(code, reason);
