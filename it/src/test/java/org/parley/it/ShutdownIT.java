@@ -5,8 +5,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import org.junit.jupiter.api.Test;
 
-/** SIGTERM: sockets are closed with 1001 going away, the process exits cleanly, data stays. */
+/**
+ * SIGTERM: sockets are closed with 1001 going away, the process exits cleanly, data stays. A
+ * node that cannot start says why and leaves nothing running.
+ */
 class ShutdownIT {
+
+    @Test
+    void aNodeThatCannotListenSaysWhyAndStopsWhatItStarted() throws Exception {
+        java.util.function.Supplier<java.util.Set<Thread>> writers = () -> Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().matches("(messages|cursors|devices)-writer-\\d+")).collect(java.util.stream.Collectors.toSet());
+        var before = writers.get();
+        try (var taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            var settings = new java.util.HashMap<>(TestNode.storeSettings(TestNode.Store.SQLITE));
+            settings.putAll(java.util.Map.of("host", "127.0.0.1", "port", String.valueOf(taken.getLocalPort()), "auth.devCodes", "true"));
+            var config = org.parley.server.app.Config.load(null, java.util.Map.of(), settings);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> org.parley.server.app.Node.start(config))
+                    .hasMessageContaining("cannot listen on 127.0.0.1:" + taken.getLocalPort());
+        }
+        var left = writers.get();
+        left.removeAll(before);
+        assertThat(left).as("writer threads of the node that failed to start").isEmpty();
+    }
 
     @Test
     void sigtermClosesSocketsWithGoingAwayAndKeepsData() throws Exception {

@@ -96,6 +96,8 @@ public final class Node implements AutoCloseable {
         this.config = config;
         this.startedAt = clock.millis();
         this.db = openDatabase(config);
+        // What runs threads of its own, newest first: a constructor that fails stops them again.
+        java.util.Deque<AutoCloseable> started = new java.util.ArrayDeque<>();
         try {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             new JvmMemoryMetrics().bindTo(metrics);
@@ -103,6 +105,7 @@ public final class Node implements AutoCloseable {
             new ProcessorMetrics().bindTo(metrics);
             Ids ids = new Ids(clock);
             this.blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("work-", 0).factory());
+            started.push(blocking::shutdownNow);
             this.bus = new LocalBus();
 
             var accounts = new SqlAccountStore(db);
@@ -123,9 +126,11 @@ public final class Node implements AutoCloseable {
             var chats = new ChatService(chatStore, accounts, messageStore, cursorStore, ids, clock);
             this.receipts = new ReceiptService(cursorStore, chats, messageStore, bus, clock, config.writerShards(), config.writerMaxBatch(),
                     config.writerLingerMicros(), observer(metrics, "cursors", null));
+            started.push(receipts);
             this.messages = new MessageService(messageStore, chats, chatStore, receipts, mediaStore, bus, ids, clock, config.writerShards(),
                     config.writerMaxBatch(), config.writerLingerMicros(), observer(metrics, "messages",
                             Counter.builder("parley.messages.in").description("sends committed by the writer, repeated clientMsgIds included").register(metrics)));
+            started.push(messages);
             var presence = new LocalPresence(accounts, blocking);
             var presenceService = new PresenceService(presence, accounts, chatStore, chats);
             presence.onChange((user, state) ->
@@ -165,10 +170,12 @@ public final class Node implements AutoCloseable {
             var web = org.parley.server.transport.http.WebApp.create(config.webDir());
             var mediaHttp = new MediaHttp(auth, media, blocking, shuttingDown::get);
             this.lastSeen = new LastSeenWriter(devices, config.writerMaxBatch(), observer(metrics, "devices", null));
+            started.push(lastSeen);
             var ws = new WsEndpoint(auth, lastSeen, messages, receipts, presenceService, chats, bus, connections, blocking, shuttingDown::get, clock,
                     config.wsMaxFrameBytes(), config.wsSyncBatch(), config.wsOutboundQueueBytes(), config.wsPingIntervalSeconds());
 
             this.vertx = Vertx.vertx(tuning.apply(new VertxOptions().setPreferNativeTransport(true)));
+            started.push(vertx::close);
             if (vertx.isNativeTransportEnabled()) {
                 log.info("network transport: native (epoll)");
             } else {
@@ -217,6 +224,7 @@ public final class Node implements AutoCloseable {
             long checkMs = Math.max(1000, Math.min(5000, idleMs / 3));
             vertx.setPeriodic(checkMs, checkMs, id -> connections.heartbeat(idleMs, false));
             push.start();
+            started.push(push);
             long sweepMs = config.mediaSweepIntervalSeconds() * 1000L;
             var sweeping = new java.util.concurrent.atomic.AtomicBoolean();
             vertx.setPeriodic(sweepMs, sweepMs, id -> {
@@ -236,7 +244,14 @@ public final class Node implements AutoCloseable {
                     sweeping.set(false); // shutting down
                 }
             });
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            for (AutoCloseable c : started) {
+                try {
+                    c.close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
             db.close();
             throw e;
         }
