@@ -99,7 +99,7 @@ public final class ReceiptService implements AutoCloseable {
         GroupCommit.await(markAsync(p, chatId, kind, upToSeq));
     }
 
-    /** {@link #mark} without waiting: completes once the move is durable. Reads the store. */
+    /** {@link #mark} without waiting: completes once the move is durable. May read the store (the chat's head). */
     public CompletableFuture<Boolean> markAsync(Principal p, String chatId, Kind kind, long upToSeq) {
         chats.requireMember(chatId, p.userId());
         long clamped = upToSeq;
