@@ -17,28 +17,40 @@ public final class SqlPushQueue implements PushQueue {
         this.db = db;
     }
 
+    /** Messages per statement (four parameters each, well under both databases' limits). */
+    private static final int CHUNK = 400;
+
     /**
      * Inside a message append's transaction: for every device with a push address of every
      * other member who has not muted the chat, a job falling due {@code delayMillis} after
      * the message, or, when the device already has one for the chat, that job now announces
      * this message too (its due time stays: a busy chat cannot put its push off for ever, and
-     * a retry keeps its Retry-After). One indexed statement per message; no rows at all when
-     * nobody has a push address.
+     * a retry keeps its Retry-After). One statement for the batch, each device's job counted
+     * once per message it is told of (grouped, so that no row is upserted twice in one
+     * statement, which PostgreSQL refuses); no rows at all when nobody has a push address.
      */
     public static void enqueue(Connection c, List<Message> fresh, long delayMillis) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO push_jobs (chat_id, device_id, user_id, seq, pending, created_at, due_at,"
-                + " leased_until, attempts) SELECT m.chat_id, p.device_id, p.user_id, ?, 1, ?, ?, 0, 0"
-                + " FROM chat_members m JOIN push_endpoints p ON p.user_id = m.user_id"
-                + " WHERE m.chat_id = ? AND m.user_id <> ? AND (m.muted_until IS NULL OR m.muted_until < ?)"
-                + " ON CONFLICT (chat_id, device_id) DO UPDATE SET seq = excluded.seq, pending = push_jobs.pending + 1")) {
-            int n = 0;
-            for (Message m : fresh) {
-                if (m.bySystem()) continue; // membership changes show in the chat; they wake no one
-                Sql.bind(ps, m.seq(), m.sentAt(), m.sentAt() + delayMillis, m.chatId(), m.senderId(), m.sentAt());
-                ps.addBatch();
-                n++;
+        List<Message> told = fresh.stream().filter(m -> !m.bySystem()).toList(); // membership changes show in the chat; they wake no one
+        for (int from = 0; from < told.size(); from += CHUNK) {
+            List<Message> chunk = told.subList(from, Math.min(told.size(), from + CHUNK));
+            Object[] args = new Object[chunk.size() * 4 + 1];
+            for (int i = 0; i < chunk.size(); i++) {
+                Message m = chunk.get(i);
+                args[4 * i] = m.chatId();
+                args[4 * i + 1] = m.senderId();
+                args[4 * i + 2] = m.seq();
+                args[4 * i + 3] = m.sentAt();
             }
-            if (n > 0) ps.executeBatch();
+            args[args.length - 1] = delayMillis;
+            String rows = String.join(", ", java.util.Collections.nCopies(chunk.size(), "(?, ?, ?, ?)"));
+            Sql.update(c, "WITH v (chat_id, sender_id, seq, sent_at) AS (VALUES " + rows + ")"
+                    + " INSERT INTO push_jobs (chat_id, device_id, user_id, seq, pending, created_at, due_at, leased_until, attempts)"
+                    + " SELECT m.chat_id, p.device_id, p.user_id, MAX(v.seq), COUNT(*), MIN(v.sent_at), MIN(v.sent_at) + ?, 0, 0"
+                    + " FROM v JOIN chat_members m ON m.chat_id = v.chat_id JOIN push_endpoints p ON p.user_id = m.user_id"
+                    + " WHERE m.user_id <> v.sender_id AND (m.muted_until IS NULL OR m.muted_until < v.sent_at)"
+                    + " GROUP BY m.chat_id, p.device_id, p.user_id"
+                    + " ON CONFLICT (chat_id, device_id) DO UPDATE SET seq = excluded.seq, pending = push_jobs.pending + excluded.pending",
+                    args);
         }
     }
 

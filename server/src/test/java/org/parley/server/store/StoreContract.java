@@ -330,6 +330,24 @@ abstract class StoreContract {
     }
 
     @Test
+    void oneBatchWithSeveralMessagesOfAChatCountsEachOnceAndNotTheDevicesOwn() {
+        String device = id("d");
+        String chat = pushSetUp(device);
+        String ana = lastSender;
+        String ben = lastRecipient;
+        var queue = new org.parley.server.push.SqlPushQueue(db);
+        // One commit: two messages to Ben's device and, between them, one of Ben's own.
+        messages.append(List.of(msg(chat, ana, "g1", "one"), msg(chat, ben, "g2", "mine"), msg(chat, ana, "g3", "two")));
+        var jobs = queue.claim(10_000, 10, 70_000);
+        assertThat(jobs).hasSize(1);
+        assertThat(jobs.get(0).deviceId()).isEqualTo(device);
+        assertThat(jobs.get(0).pending()).isEqualTo(2);
+        assertThat(jobs.get(0).seq()).isEqualTo(3);
+        queue.settle(List.of(new org.parley.server.push.PushQueue.Settlement.Done(jobs.get(0), 20_000)));
+        assertThat(queue.claim(Long.MAX_VALUE / 2, 10, Long.MAX_VALUE / 2)).as("nothing left").isEmpty();
+    }
+
+    @Test
     void aRetryWaitsAndCountsAndABuriedJobIsADeadLetter() {
         String device = id("d");
         String chat = pushSetUp(device);
