@@ -17,6 +17,8 @@ import java.util.Base64;
  */
 final class RawWebSocket implements AutoCloseable {
     static final int CONTINUATION = 0, TEXT = 1, BINARY = 2, CLOSE = 8, PING = 9, PONG = 10;
+    /** The headers of a proper RFC 6455 upgrade, each line ending in CRLF. */
+    private static final String UPGRADE = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n";
 
     record Frame(int opcode, byte[] payload) {
         String text() {
@@ -49,7 +51,7 @@ final class RawWebSocket implements AutoCloseable {
 
     /** Opens the socket; {@code httpStatus} is 101 when upgraded (else the refusal's status). */
     static RawWebSocket open(int port, String pathAndQuery, String bearer) throws IOException {
-        return open(port, pathAndQuery, bearer, "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n");
+        return open(port, pathAndQuery, bearer, UPGRADE);
     }
 
     /** Opens with the given upgrade headers (each line ending in CRLF), to try handshakes the node must refuse. */
@@ -62,7 +64,7 @@ final class RawWebSocket implements AutoCloseable {
      * loopback), so a device that stops reading makes the node queue what it sends.
      */
     static RawWebSocket openWithSmallBuffer(int port, String pathAndQuery, String bearer) throws IOException {
-        return open(port, pathAndQuery, bearer, "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n", 64 * 1024);
+        return open(port, pathAndQuery, bearer, UPGRADE, 64 * 1024);
     }
 
     private static RawWebSocket open(int port, String pathAndQuery, String bearer, String upgradeHeaders, int receiveBuffer) throws IOException {

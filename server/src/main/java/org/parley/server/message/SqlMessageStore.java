@@ -133,8 +133,7 @@ public final class SqlMessageStore implements MessageStore {
             }
             // A join with the keys (not a row-value IN, which SQLite answers with a table scan)
             // looks each key up in messages_by_client_id, on SQLite and PostgreSQL alike.
-            String pairs = String.join(", ", java.util.Collections.nCopies(chunk.size(), "(?, ?)"));
-            for (Message m : Sql.list(c, "WITH k (chat_id, client_msg_id) AS (VALUES " + pairs + ") SELECT " + M_COLUMNS
+            for (Message m : Sql.list(c, "WITH k (chat_id, client_msg_id) AS (VALUES " + Sql.rows(chunk.size(), 2) + ") SELECT " + M_COLUMNS
                     + " FROM k JOIN messages m ON m.chat_id = k.chat_id AND m.client_msg_id = k.client_msg_id",
                     SqlMessageStore::message, args)) {
                 into.put(new Key(m.chatId(), m.senderId(), m.clientMsgId()), m);
@@ -159,8 +158,7 @@ public final class SqlMessageStore implements MessageStore {
                 args[3 * i + 1] = mine.size();
                 args[3 * i + 2] = mine.get(mine.size() - 1).sentAt();
             }
-            String rows = String.join(", ", java.util.Collections.nCopies(chunk.size(), "(?, ?, ?)"));
-            try (PreparedStatement ps = Sql.prepare(c, "INSERT INTO chat_log (chat_id, last_seq, last_at) VALUES " + rows
+            try (PreparedStatement ps = Sql.prepare(c, "INSERT INTO chat_log (chat_id, last_seq, last_at) VALUES " + Sql.rows(chunk.size(), 3)
                     + " ON CONFLICT (chat_id) DO UPDATE SET last_seq = chat_log.last_seq + excluded.last_seq, last_at = excluded.last_at"
                     + " RETURNING chat_id, last_seq", args);
                     ResultSet rs = ps.executeQuery()) {

@@ -42,8 +42,7 @@ public final class SqlPushQueue implements PushQueue {
                 args[4 * i + 3] = m.sentAt();
             }
             args[args.length - 1] = delayMillis;
-            String rows = String.join(", ", java.util.Collections.nCopies(chunk.size(), "(?, ?, ?, ?)"));
-            Sql.update(c, "WITH v (chat_id, sender_id, seq, sent_at) AS (VALUES " + rows + ")"
+            Sql.update(c, "WITH v (chat_id, sender_id, seq, sent_at) AS (VALUES " + Sql.rows(chunk.size(), 4) + ")"
                     + " INSERT INTO push_jobs (chat_id, device_id, user_id, seq, pending, created_at, due_at, leased_until, attempts)"
                     + " SELECT m.chat_id, p.device_id, p.user_id, MAX(v.seq), COUNT(*), MIN(v.sent_at), MIN(v.sent_at) + ?, 0, 0"
                     + " FROM v JOIN chat_members m ON m.chat_id = v.chat_id JOIN push_endpoints p ON p.user_id = m.user_id"

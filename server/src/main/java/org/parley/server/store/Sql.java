@@ -52,6 +52,11 @@ public final class Sql {
         return String.join(", ", java.util.Collections.nCopies(n, "?"));
     }
 
+    /** "(?, ?), (?, ?)" for a VALUES list of {@code rows} rows of {@code columns} values. */
+    public static String rows(int rows, int columns) {
+        return String.join(", ", java.util.Collections.nCopies(rows, "(" + marks(columns) + ")"));
+    }
+
     /** A nullable BIGINT column. */
     public static Long nullableLong(ResultSet rs, String column) throws SQLException {
         long v = rs.getLong(column);

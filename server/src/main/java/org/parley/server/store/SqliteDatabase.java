@@ -52,10 +52,15 @@ public final class SqliteDatabase extends PooledDatabase {
         config.enforceForeignKeys(true);
         config.setTransactionMode(mode);
         config.setGetGeneratedKeys(false); // never read; else the driver matches every update's SQL against a pattern
-        SQLiteDataSource sqlite = new SQLiteDataSource(config);
+        SQLiteDataSource sqlite = new SQLiteDataSource(config) {
+            @Override
+            public java.sql.Connection getConnection() throws SQLException {
+                return StatementCache.caching(super.getConnection(), STATEMENTS_PER_CONNECTION);
+            }
+        };
         sqlite.setUrl(url);
         HikariConfig hikari = new HikariConfig();
-        hikari.setDataSource(StatementCache.wrap(sqlite, STATEMENTS_PER_CONNECTION));
+        hikari.setDataSource(sqlite);
         hikari.setPoolName(name);
         hikari.setMaximumPoolSize(size);
         hikari.setMinimumIdle(1);

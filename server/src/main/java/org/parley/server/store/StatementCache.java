@@ -1,6 +1,5 @@
 package org.parley.server.store;
 
-import java.io.PrintWriter;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -9,13 +8,10 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.logging.Logger;
-import javax.sql.DataSource;
 
 /**
  * Keeps each connection's prepared statements for reuse. SQLite compiles a statement on every
@@ -28,56 +24,7 @@ import javax.sql.DataSource;
 final class StatementCache {
     private StatementCache() {}
 
-    /** A data source whose connections keep their statements. */
-    static DataSource wrap(DataSource target, int capacity) {
-        return new DataSource() {
-            @Override
-            public Connection getConnection() throws SQLException {
-                return caching(target.getConnection(), capacity);
-            }
-
-            @Override
-            public Connection getConnection(String user, String password) throws SQLException {
-                return caching(target.getConnection(user, password), capacity);
-            }
-
-            @Override
-            public PrintWriter getLogWriter() throws SQLException {
-                return target.getLogWriter();
-            }
-
-            @Override
-            public void setLogWriter(PrintWriter out) throws SQLException {
-                target.setLogWriter(out);
-            }
-
-            @Override
-            public void setLoginTimeout(int seconds) throws SQLException {
-                target.setLoginTimeout(seconds);
-            }
-
-            @Override
-            public int getLoginTimeout() throws SQLException {
-                return target.getLoginTimeout();
-            }
-
-            @Override
-            public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-                return target.getParentLogger();
-            }
-
-            @Override
-            public <T> T unwrap(Class<T> iface) throws SQLException {
-                return target.unwrap(iface);
-            }
-
-            @Override
-            public boolean isWrapperFor(Class<?> iface) throws SQLException {
-                return target.isWrapperFor(iface);
-            }
-        };
-    }
-
+    /** {@code raw}, keeping its prepared statements (it closes them when it closes). */
     static Connection caching(Connection raw, int capacity) {
         return (Connection) Proxy.newProxyInstance(StatementCache.class.getClassLoader(), new Class<?>[] {Connection.class},
                 new Cached(raw, capacity));

@@ -90,6 +90,27 @@ class StatementCacheTest {
     }
 
     @Test
+    void theEmbeddedStoresConnectionsKeepTheirStatements() throws Exception {
+        Path data = Files.createTempDirectory("parley-statements-db");
+        try (SqliteDatabase db = SqliteDatabase.open(data)) {
+            for (var run : java.util.List.<java.util.function.Function<Database.Work<Boolean>, Boolean>>of(db::write, db::read)) {
+                assertTrue(run.apply(conn -> {
+                    PreparedStatement first = conn.prepareStatement("SELECT 1");
+                    JDBC4PreparedStatement compiled = inner(first);
+                    first.close();
+                    try (PreparedStatement again = conn.prepareStatement("SELECT 1")) {
+                        return inner(again) == compiled;
+                    }
+                }));
+            }
+        } finally {
+            try (var files = Files.walk(data)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    @Test
     void theLeastRecentlyUsedLeaveBeyondTheCapacityAndAllCloseWithTheConnection() throws Exception {
         PreparedStatement one = c.prepareStatement("SELECT 1");
         JDBC4PreparedStatement first = inner(one);

@@ -444,7 +444,12 @@ final class DeviceSocket implements WsChannel.Listener {
     /** The reader caught up: what waited goes out, as long as there is room. */
     @Override
     public void onWritable() {
-        while (!closed && !backlog.isEmpty() && ws.isWritable()) {
+        if (!closed) sendBacklog(false);
+    }
+
+    /** Writes what waits in the backlog: while the socket has room, or all of it ({@code regardless}). */
+    private void sendBacklog(boolean regardless) {
+        while (!backlog.isEmpty() && (regardless || ws.isWritable())) {
             byte[] json = backlog.poll();
             backlogBytes -= json.length;
             ws.writeText(json);
@@ -461,13 +466,7 @@ final class DeviceSocket implements WsChannel.Listener {
         // What was queued for a device that is behind goes out before the close frame: the
         // signedOut frame before 4401, the error that explains a 1009. Not for a slow consumer
         // (that backlog is what it could not take) nor for a device gone silent.
-        if (code != CloseCodes.SLOW_CONSUMER && code != CloseCodes.IDLE_TIMEOUT) {
-            for (byte[] json; (json = backlog.poll()) != null; ) {
-                ws.writeText(json);
-                connections.frameSent();
-            }
-            backlogBytes = 0;
-        }
+        if (code != CloseCodes.SLOW_CONSUMER && code != CloseCodes.IDLE_TIMEOUT) sendBacklog(true);
         // a socket closed for silence went away when it was last heard from
         gone(code == CloseCodes.IDLE_TIMEOUT ? lastHeardAt : System.currentTimeMillis());
         ws.close(code, reason);
