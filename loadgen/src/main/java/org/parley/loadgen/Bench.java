@@ -37,6 +37,10 @@ public final class Bench {
         int exit;
         if (o.scenario().equals("compare")) {
             exit = Compare.run(o, args);
+        } else if (o.scenario().equals("store")) {
+            Runs runs = StoreScenario.run(o);
+            report(o, runs, o.outDir());
+            exit = runs.correct() ? 0 : 1;
         } else {
             try (NodeUnderTest node = o.target() != null ? NodeUnderTest.attach(o.target()) : NodeUnderTest.start(o)) {
                 Runs runs = measure(o, node, null);

@@ -23,13 +23,15 @@ record Options(
         double stepFactor,
         List<String> compared,
         boolean receipts,
-        int mediaSize) {
+        int mediaSize,
+        int batch) {
 
-    static final List<String> SCENARIOS = List.of("direct", "group", "history", "idle", "reconnect", "media", "compare");
+    static final List<String> SCENARIOS = List.of("direct", "group", "history", "idle", "reconnect", "media", "store", "compare");
 
     static final String USAGE = """
             usage: ./bench <scenario> [options]
-              scenarios: direct | group | history | idle | reconnect | media | compare
+              scenarios: direct | group | history | idle | reconnect | media | store | compare
+              store: the durable write path alone (the node's message and cursor stores, in this process, no sockets)
               compare: direct and group with --find-max against ejabberd, then Parley, same rates and checks
               --target URL        drive a running node instead of starting one
               --store KIND        sqlite (default; compare: postgres) or postgres, for the node bench starts
@@ -49,6 +51,7 @@ record Options(
               --group-size N      members per group (default 100)
               --messages N        history: messages in the store before reading (default 1000000)
               --page-size N       history: messages per page (default 50)
+              --batch N           store: messages per committed batch, each in another chat (default 15)
             """;
 
     static Options parse(String[] args) {
@@ -64,6 +67,7 @@ record Options(
         List<String> compared = List.of("direct", "group");
         boolean receipts = !scenario.equals("compare");
         int mediaSize = 1 << 20;
+        int batch = 15;
         Path json = null, out = null;
         boolean findMax = false;
         for (int i = 1; i < args.length; i++) {
@@ -100,6 +104,7 @@ record Options(
                     if (!(stepFactor >= 1.05 && stepFactor <= 4)) throw new IllegalArgumentException("--step-factor must be a number in 1.05..4, got " + v);
                 }
                 case "--media-size" -> mediaSize = positive(a, v, 1, 100 << 20);
+                case "--batch" -> batch = positive(a, v, 1, 10_000);
                 case "--receipts" -> {
                     if (!v.equals("on") && !v.equals("off")) throw new IllegalArgumentException("--receipts is on or off, got " + v);
                     receipts = v.equals("on");
@@ -116,6 +121,9 @@ record Options(
         if (target != null && !target.matches("https?://(127\\.[0-9.]+|localhost|\\[::1\\])(:[0-9]+)?/?")) {
             throw new IllegalArgumentException("--target must be a loopback URL (127.0.0.0/8, localhost or [::1])");
         }
+        if (scenario.equals("store") && (target != null || findMax)) {
+            throw new IllegalArgumentException("store runs the stores in this process as fast as they commit: no --target, no --find-max");
+        }
         int defaultClients = switch (scenario) {
             case "group" -> groupSize * 10;
             case "history", "media" -> 8;
@@ -130,7 +138,7 @@ record Options(
         if (out == null) out = Path.of("bench-results", scenario + "-" + java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-'));
         return new Options(scenario, target, store, pgUrl, clients == null ? defaultClients : clients, rate == null ? defaultRate : rate,
                 duration, warmup, json, out, findMax, p99 != null ? p99 : scenario.equals("group") ? 100 : 50, groupSize, messages, pageSize,
-                stepFactor, compared, receipts, mediaSize);
+                stepFactor, compared, receipts, mediaSize, batch);
     }
 
     private static int positive(String name, String v, int min, int max) {

@@ -29,4 +29,15 @@ class OptionsTest {
                 .as("load goes to loopback only").hasMessageContaining("loopback");
         assertThat(Options.parse(new String[] {"direct", "--target", "http://127.0.0.1:8080"}).target()).isEqualTo("http://127.0.0.1:8080");
     }
+
+    @Test
+    void storeRunsInProcessWithABatchSize() {
+        Options store = Options.parse(new String[] {"store", "--batch", "50", "--store", "postgres"});
+        assertThat(store.batch()).isEqualTo(50);
+        assertThat(store.store()).isEqualTo("postgres");
+        assertThat(Options.parse(new String[] {"store"}).batch()).isEqualTo(15);
+        assertThatThrownBy(() -> Options.parse(new String[] {"store", "--batch", "0"})).hasMessageContaining("--batch");
+        assertThatThrownBy(() -> Options.parse(new String[] {"store", "--find-max"})).hasMessageContaining("no --find-max");
+        assertThatThrownBy(() -> Options.parse(new String[] {"store", "--target", "http://127.0.0.1:8080"})).hasMessageContaining("no --target");
+    }
 }
