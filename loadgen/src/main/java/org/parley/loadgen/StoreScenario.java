@@ -27,6 +27,7 @@ import org.parley.server.receipt.CursorStore.Move;
 import org.parley.server.receipt.SqlCursorStore;
 import org.parley.server.store.Database;
 import org.parley.server.store.PostgresDatabase;
+import org.parley.server.store.Sql;
 import org.parley.server.store.SqliteDatabase;
 
 /**
@@ -52,7 +53,7 @@ final class StoreScenario {
             try {
                 return measure(o, db);
             } finally {
-                if (o.store().equals("postgres")) db.write(c -> c.createStatement().execute("DROP SCHEMA " + schema + " CASCADE"));
+                if (o.store().equals("postgres")) db.write(c -> Sql.update(c, "DROP SCHEMA " + schema + " CASCADE"));
             }
         } finally {
             deleteTree(dir);
