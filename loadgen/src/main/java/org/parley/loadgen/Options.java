@@ -39,7 +39,8 @@ record Options(
               --clients N         connected users (direct: pairs of them; group: groups of --group-size; idle: sockets)
               --rate R            offered load per second: messages (direct, group) or pages (history)
               --duration S        measured seconds (default 20)
-              --warmup S          seconds excluded from the figures (default 5)
+              --warmup S          seconds of load excluded from the figures, while the JIT compiles the hot paths
+                                  of node and driver (default 30 for direct, group, history, store, compare; else 5)
               --json FILE         write the summary as JSON
               --out DIR           folder for histograms and charts (default bench-results/<scenario>-<time>)
               --find-max          raise the rate step by step until p99 passes --p99-bound; report the best that held
@@ -61,7 +62,8 @@ record Options(
         String target = null, store = scenario.equals("compare") ? "postgres" : "sqlite", pgUrl = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
         Integer clients = null;
         Double rate = null;
-        int duration = 20, warmup = 5, groupSize = 100, messages = 1_000_000, pageSize = 50;
+        Integer warmup = null;
+        int duration = 20, groupSize = 100, messages = 1_000_000, pageSize = 50;
         Double p99 = null;
         double stepFactor = scenario.equals("compare") ? 1.5 : 1.25;
         List<String> compared = List.of("direct", "group");
@@ -137,7 +139,7 @@ record Options(
         };
         if (out == null) out = Path.of("bench-results", scenario + "-" + java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-'));
         return new Options(scenario, target, store, pgUrl, clients == null ? defaultClients : clients, rate == null ? defaultRate : rate,
-                duration, warmup, json, out, findMax, p99 != null ? p99 : scenario.equals("group") ? 100 : 50, groupSize, messages, pageSize,
+                duration, warmup != null ? warmup : List.of("idle", "reconnect", "media").contains(scenario) ? 5 : 30, json, out, findMax, p99 != null ? p99 : scenario.equals("group") ? 100 : 50, groupSize, messages, pageSize,
                 stepFactor, compared, receipts, mediaSize, batch);
     }
 

@@ -17,6 +17,9 @@ class OptionsTest {
         assertThat(group.p99BoundMs()).isEqualTo(100);
         assertThat(Options.parse(new String[] {"idle"}).clients()).as("below this machine's 20,000 open-file cap").isEqualTo(18_000);
         assertThat(Options.parse(new String[] {"reconnect"}).clients()).isEqualTo(18_000);
+        assertThat(direct.warmupS()).as("the JIT of node and driver still busy at 20 s on a 2-core machine").isEqualTo(30);
+        assertThat(Options.parse(new String[] {"idle"}).warmupS()).isEqualTo(5);
+        assertThat(Options.parse(new String[] {"direct", "--warmup", "0"}).warmupS()).isZero();
     }
 
     @Test
