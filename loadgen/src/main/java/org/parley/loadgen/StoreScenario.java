@@ -109,6 +109,7 @@ final class StoreScenario {
         while (System.nanoTime() < end && cursorFailure.get() == null) {
             List<NewMessage> batch = new ArrayList<>(o.batch());
             long at = System.currentTimeMillis();
+            int first = next; // the k-th message of the batch is in chat (first + k) % pairs
             for (int k = 0; k < o.batch(); k++, next = (next + 1) % pairs) {
                 String[] c = chat[next];
                 String sender = appended[next] % 2 == 0 ? c[1] : c[2];
@@ -123,9 +124,10 @@ final class StoreScenario {
                 commits.recordValue(Math.min((t1 - t0) / 1_000, commits.getHighestTrackableValue()));
                 measured += batch.size();
             }
-            for (Appended a : stored) {
+            for (int k = 0; k < stored.size(); k++) {
+                Appended a = stored.get(k);
                 Message m = a.message();
-                int i = Integer.parseInt(m.chatId().substring(1));
+                int i = (first + k) % pairs;
                 if (a.duplicate()) duplicated++;
                 if (m.seq() != ++appended[i]) reordered++;
                 if (receipts == null) continue;
