@@ -59,6 +59,8 @@ final class NodeUnderTest implements AutoCloseable {
             cmd.addAll(List.of("--store", "postgres", "--pg-url", o.pgUrl(), "--pg-schema", schema));
         }
         cmd.addAll(List.of("--data-dir", data.toString())); // the store with SQLite; media either way
+        String config = System.getProperty("parley.nodeConfig", ""); // key=value ..., e.g. to try a setting
+        for (String kv : config.trim().split("\\s+")) if (!kv.isEmpty()) cmd.addAll(List.of("--set", kv));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolve("node.log").toFile()));
         pb.environment().keySet().removeIf(k -> k.startsWith("PARLEY_"));

@@ -33,22 +33,23 @@ public final class SqlMessageStore implements MessageStore {
         this.pushDelayMillis = pushDelayMillis;
     }
 
+    /** A row of {@link #COLUMNS} (or {@link #M_COLUMNS}), read by position: history pages read fifty at a time. */
     static Message message(ResultSet rs) throws SQLException {
-        String meta = rs.getString("meta");
-        String mediaJson = rs.getString("media");
+        String msgId = Sql.text(rs, 3);
+        String meta = Sql.text(rs, 10);
+        String mediaJson = Sql.text(rs, 12);
         SystemEvent system;
         org.parley.protocol.Model.Media media;
         try {
             system = meta == null ? null : WireJson.mapper().readValue(meta, SystemEvent.class);
             media = mediaJson == null ? null : WireJson.mapper().readValue(mediaJson, org.parley.protocol.Model.Media.class);
         } catch (java.io.IOException e) {
-            throw new SQLException("unreadable system event or media in message " + rs.getString("msg_id"), e);
+            throw new SQLException("unreadable system event or media in message " + msgId, e);
         }
-        String body = rs.getString("body");
+        String body = Sql.text(rs, 6);
         if (media != null && body.isEmpty()) body = null; // a media message without a caption
-        return new Message(rs.getString("msg_id"), rs.getString("chat_id"), rs.getLong("seq"), rs.getString("sender_id"),
-                rs.getString("client_msg_id"), rs.getString("kind"), body, system, rs.getString("reply_to"),
-                rs.getLong("sent_at"), null, null, null, media);
+        return new Message(msgId, Sql.text(rs, 1), rs.getLong(2), Sql.text(rs, 4), Sql.text(rs, 5), Sql.text(rs, 9), body, system,
+                Sql.text(rs, 7), rs.getLong(8), null, null, null, media);
     }
 
     private record Key(String chatId, String senderId, String clientMsgId) {

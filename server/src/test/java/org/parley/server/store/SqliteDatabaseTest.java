@@ -1,6 +1,7 @@
 package org.parley.server.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,26 @@ class SqliteDatabaseTest {
             });
             db.read(c -> {
                 assertEquals("wal", pragma(c, "journal_mode"));
+                return null;
+            });
+        } finally {
+            try (var files = Files.walk(data)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void onlyMessagesWithMediaAreIndexedByMediaAndTheLookUpStillUsesTheIndex() throws Exception {
+        Path data = Files.createTempDirectory("parley-sqlite-media-index");
+        try (SqliteDatabase db = SqliteDatabase.open(data)) {
+            db.write(c -> {
+                assertEquals(1L, Sql.one(c, "SELECT partial FROM pragma_index_list('messages') WHERE name = 'messages_by_media'",
+                        rs -> rs.getLong(1)).orElseThrow(), "a partial index: text messages are not in it");
+                String plan = String.join("\n", Sql.list(c, "EXPLAIN QUERY PLAN SELECT 1 FROM messages m JOIN chat_members cm"
+                        + " ON cm.chat_id = m.chat_id AND cm.user_id = ? WHERE m.media_id = ? AND m.seq > cm.joined_seq LIMIT 1",
+                        rs -> rs.getString(4), "u", "md1"));
+                assertTrue(plan.contains("USING INDEX messages_by_media"), plan);
                 return null;
             });
         } finally {

@@ -244,6 +244,27 @@ abstract class StoreContract {
     }
 
     @Test
+    void everyFieldOfAMessageReadsBackAsWrittenWhateverItsScript() {
+        String text = "Grüße, 你好, مرحبا, \uD83D\uDC4B\uD83C\uDFFD and a tab\t\"quote\" \\ back";
+        var photo = new org.parley.protocol.Model.Media("md-" + IDS.incrementAndGet(), "image", "image/jpeg", 123_456, "ab".repeat(32),
+                "Fête d'été.jpg", 1600, 1200, null, new org.parley.protocol.Model.Thumbnail(320, 240, 9_000, "cd".repeat(32)), "a preview", 4000);
+        Message first = messages.append(List.of(msg("chat-f", "u1", "f1", "first"))).get(0).message();
+        Message sent = messages.append(List.of(new NewMessage("chat-f", id("m"), "u2", "f2 ✓", "image", text, null, first.msgId(), 6000, photo)))
+                .get(0).message();
+        Message uncaptioned = messages.append(List.of(new NewMessage("chat-f", id("m"), "u2", "f3", "image", null, null, null, 7000, photo)))
+                .get(0).message();
+        assertThat(sent.text()).isEqualTo(text);
+        assertThat(uncaptioned.text()).isNull();
+        assertThat(messages.after("chat-f", 1, 10)).containsExactly(sent, uncaptioned);
+        assertThat(messages.before("chat-f", 3, 0, 10)).containsExactly(first, sent);
+        assertThat(messages.byId("chat-f", sent.msgId())).contains(sent);
+        assertThat(messages.lastMessages(List.of("chat-f"))).containsEntry("chat-f", uncaptioned);
+        Appended again = messages.append(List.of(new NewMessage("chat-f", id("m"), "u2", "f2 ✓", "image", "other", null, null, 8000, photo))).get(0);
+        assertThat(again.duplicate()).isTrue();
+        assertThat(again.message()).isEqualTo(sent);
+    }
+
+    @Test
     void pagesGoBothWaysAndHonourTheFloor() {
         List<NewMessage> batch = new ArrayList<>();
         for (int i = 1; i <= 10; i++) batch.add(msg("chat-p", "u1", "p" + i, "p" + i));

@@ -260,7 +260,7 @@ public final class HttpApi {
             response.end();
         } else {
             response.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
-            response.end(WireJson.encode(reply.body()));
+            response.end(io.vertx.core.buffer.Buffer.buffer(WireJson.encodeBytes(reply.body()))); // UTF-8 straight from Jackson
         }
         MDC.put(REQUEST_ID_KEY, requestId);
         access.info("{} {} {} {}ms", ctx.request().method(), ctx.request().path(), reply.status(), (System.nanoTime() - start) / 1_000_000);
