@@ -48,6 +48,14 @@ class WireFormatTest {
     }
 
     @Test
+    void textLeavesAsUtf8WithoutEscapes() {
+        var m = new Model.Message("m", "c", 1, "u", "cid", "text", "Grüße \uD83D\uDC4B\uD83C\uDFFD 你好", null, null, 10, null, null, null, null);
+        byte[] bytes = WireJson.encodeBytes(m);
+        assertThat(new String(bytes, java.nio.charset.StandardCharsets.UTF_8)).contains("Grüße \uD83D\uDC4B\uD83C\uDFFD 你好").doesNotContain("\\u");
+        assertThat(bytes).isEqualTo(WireJson.encode(m).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
     void unknownOrMissingTypesAreRefused() {
         assertThatThrownBy(() -> read("{\"type\":\"explode\"}", Frames.ClientFrame.class)).isInstanceOf(InvalidTypeIdException.class);
         assertThatThrownBy(() -> read("{\"chatId\":\"x\"}", Frames.ClientFrame.class)).isInstanceOf(InvalidTypeIdException.class);

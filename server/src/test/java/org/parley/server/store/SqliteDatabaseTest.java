@@ -37,16 +37,16 @@ class SqliteDatabaseTest {
     }
 
     @Test
-    void onlyMessagesWithMediaAreIndexedByMediaAndTheLookUpStillUsesTheIndex() throws Exception {
+    void onlyMessagesWithMediaAreInTheMediaIndexAndTheLookUpStillUsesIt() throws Exception {
         Path data = Files.createTempDirectory("parley-sqlite-media-index");
         try (SqliteDatabase db = SqliteDatabase.open(data)) {
             db.write(c -> {
-                assertEquals(1L, Sql.one(c, "SELECT partial FROM pragma_index_list('messages') WHERE name = 'messages_by_media'",
+                assertEquals(1L, Sql.one(c, "SELECT partial FROM pragma_index_list('messages') WHERE name = 'messages_with_media'",
                         rs -> rs.getLong(1)).orElseThrow(), "a partial index: text messages are not in it");
                 String plan = String.join("\n", Sql.list(c, "EXPLAIN QUERY PLAN SELECT 1 FROM messages m JOIN chat_members cm"
                         + " ON cm.chat_id = m.chat_id AND cm.user_id = ? WHERE m.media_id = ? AND m.seq > cm.joined_seq LIMIT 1",
                         rs -> rs.getString(4), "u", "md1"));
-                assertTrue(plan.contains("USING INDEX messages_by_media"), plan);
+                assertTrue(plan.contains("USING INDEX messages_with_media"), plan);
                 return null;
             });
         } finally {
