@@ -39,9 +39,23 @@ public final class SqlCursorStore implements CursorStore {
                 furthest.merge(new Key(m.chatId(), m.userId(), Kind.delivered), asDelivered, Move::furthest);
             }
         }
+        // A quiet read (with the delivered it implies, quiet too) needs no mark and no answer:
+        // all of them go in one statement, each cursor's two positions at once.
+        List<Move> quietReads = new ArrayList<>();
+        for (Move m : furthest.values()) {
+            Move delivered = furthest.get(new Key(m.chatId(), m.userId(), Kind.delivered));
+            if (m.kind() == Kind.read && !m.announced() && !delivered.announced()) quietReads.add(m);
+        }
+        for (Move r : quietReads) furthest.remove(new Key(r.chatId(), r.userId(), Kind.delivered));
+        furthest.values().removeAll(quietReads);
         List<Move> ordered = new ArrayList<>(furthest.values());
         ordered.sort(java.util.Comparator.comparing(Move::chatId).thenComparing(Move::userId).thenComparing(Move::kind));
+        quietReads.sort(java.util.Comparator.comparing(Move::chatId).thenComparing(Move::userId));
         return db.write(c -> {
+            // One node writes a chat's cursors from one writer thread. Two nodes could lock two
+            // cursors in opposite orders (one quietly, one not); PostgreSQL then fails one batch,
+            // which GroupCommit commits again one move at a time.
+            moveQuietly(c, quietReads);
             List<Mark> marks = new ArrayList<>();
             for (Move m : ordered) {
                 long from = m.announced() ? position(c, m) : -1;
@@ -61,6 +75,32 @@ public final class SqlCursorStore implements CursorStore {
         String seq = m.kind() == Kind.read ? "read_seq" : "delivered_seq";
         return Sql.one(c, "SELECT " + seq + " FROM cursors WHERE chat_id = ? AND user_id = ?", rs -> rs.getLong(1), m.chatId(), m.userId())
                 .orElse(0L);
+    }
+
+    private static final int QUIET_CHUNK = 400;
+
+    /** Moves read and delivered of each quiet read in one statement; neither goes back. */
+    private static void moveQuietly(Connection c, List<Move> reads) throws SQLException {
+        for (int from = 0; from < reads.size(); from += QUIET_CHUNK) {
+            List<Move> chunk = reads.subList(from, Math.min(reads.size(), from + QUIET_CHUNK));
+            Object[] args = new Object[chunk.size() * 6];
+            for (int i = 0; i < chunk.size(); i++) {
+                Move r = chunk.get(i);
+                args[6 * i] = r.chatId();
+                args[6 * i + 1] = r.userId();
+                args[6 * i + 2] = r.upToSeq(); // a read is a delivery too
+                args[6 * i + 3] = r.at();
+                args[6 * i + 4] = r.upToSeq();
+                args[6 * i + 5] = r.at();
+            }
+            Sql.update(c, "INSERT INTO cursors (" + COLUMNS + ") VALUES " + Sql.rows(chunk.size(), 6)
+                    + " ON CONFLICT (chat_id, user_id) DO UPDATE SET"
+                    + " delivered_seq = CASE WHEN cursors.delivered_seq < excluded.delivered_seq THEN excluded.delivered_seq ELSE cursors.delivered_seq END,"
+                    + " delivered_at = CASE WHEN cursors.delivered_seq < excluded.delivered_seq THEN excluded.delivered_at ELSE cursors.delivered_at END,"
+                    + " read_seq = CASE WHEN cursors.read_seq < excluded.read_seq THEN excluded.read_seq ELSE cursors.read_seq END,"
+                    + " read_at = CASE WHEN cursors.read_seq < excluded.read_seq THEN excluded.read_at ELSE cursors.read_at END"
+                    + " WHERE cursors.delivered_seq < excluded.delivered_seq OR cursors.read_seq < excluded.read_seq", args);
+        }
     }
 
     private static boolean apply(Connection c, Move m) throws SQLException {

@@ -291,6 +291,24 @@ abstract class StoreContract {
     }
 
     @Test
+    void quietReadsOfManyChatsMoveBothCursorsForwardOnly() {
+        // u1 has had seq 8 delivered in q1 (announced); then quiet reads in three chats, one batch
+        cursors.advance(List.of(new Move("q1", "u1", Kind.delivered, 8, 20)));
+        var marks = cursors.advance(List.of(new Move("q1", "u1", Kind.read, 4, 30, false), new Move("q2", "u1", Kind.read, 2, 31, false),
+                new Move("q2", "u1", Kind.read, 3, 32, false), new Move("q3", "u2", Kind.read, 1, 33, false),
+                new Move("q3", "u1", Kind.delivered, 9, 34)));
+        assertThat(marks).containsExactly(new Mark("q3", "u1", Kind.delivered, 9, 34, 0));
+        var q1 = cursors.of("q1", "u1").orElseThrow();
+        assertThat(List.of(q1.deliveredSeq(), q1.deliveredAt(), q1.readSeq(), q1.readAt())).as("delivered stays ahead").containsExactly(8L, 20L, 4L, 30L);
+        var q2 = cursors.of("q2", "u1").orElseThrow();
+        assertThat(List.of(q2.deliveredSeq(), q2.deliveredAt(), q2.readSeq(), q2.readAt())).containsExactly(3L, 32L, 3L, 32L);
+        assertThat(cursors.of("q3", "u2").orElseThrow().readSeq()).isEqualTo(1);
+        assertThat(cursors.advance(List.of(new Move("q2", "u1", Kind.read, 2, 40, false)))).isEmpty();
+        assertThat(cursors.of("q2", "u1").orElseThrow()).as("never back").isEqualTo(q2);
+        assertThat(cursors.marks("q2", 0, 10)).isEmpty();
+    }
+
+    @Test
     void cursorsOnlyMoveForwardAndLeaveMarks() {
         List<Mark> marks = cursors.advance(List.of(new Move("c", "u1", Kind.delivered, 5, 100), new Move("c", "u1", Kind.delivered, 3, 101)));
         assertThat(marks).containsExactly(new Mark("c", "u1", Kind.delivered, 5, 100, 0));
