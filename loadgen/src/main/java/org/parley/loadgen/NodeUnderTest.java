@@ -24,6 +24,9 @@ final class NodeUnderTest implements AutoCloseable {
     private final long statsPid;
     private final String store;
     private final AutoCloseable stop;
+    /** What a node started here leaves behind: its data folder, and its PostgreSQL schema (url, name) or null. */
+    private Path dataDir;
+    private String[] pgSchema;
     private long cpuTicksAtMark;
     private long markNanos;
 
@@ -48,6 +51,7 @@ final class NodeUnderTest implements AutoCloseable {
             port = s.getLocalPort();
         }
         Path data = Files.createTempDirectory("parley-bench");
+        String schema = null;
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xms1g", "-Xmx4g", "-XX:+UseParallelGC"));
         String extra = System.getProperty("parley.nodeJvmArgs", ""); // e.g. a JFR recording for profiling
@@ -55,7 +59,7 @@ final class NodeUnderTest implements AutoCloseable {
         cmd.addAll(List.of("-jar", jar, "--host", "127.0.0.1", "--port", Integer.toString(port),
                 "--set", "auth.devCodes=true", "--set", "auth.codesPerPhonePerHour=100", "--set", "auth.lookupsPerUserPerHour=1000000"));
         if (o.store().equals("postgres")) {
-            String schema = "bench_" + Long.toHexString(System.nanoTime());
+            schema = "bench_" + Long.toHexString(System.nanoTime());
             cmd.addAll(List.of("--store", "postgres", "--pg-url", o.pgUrl(), "--pg-schema", schema));
         }
         cmd.addAll(List.of("--data-dir", data.toString())); // the store with SQLite; media either way
@@ -67,6 +71,8 @@ final class NodeUnderTest implements AutoCloseable {
         pb.environment().put("JAVA_TOOL_OPTIONS", "-Dlogback.configurationFile=" + writeQuietLogback(data));
         Process p = pb.start();
         NodeUnderTest node = new NodeUnderTest(URI.create("http://127.0.0.1:" + port), p, p.pid(), o.store(), null);
+        node.dataDir = data;
+        if (schema != null) node.pgSchema = new String[] {o.pgUrl(), schema};
         awaitHealthy(node.uri, p, "/health", data.resolve("node.log"));
         return node;
     }
@@ -193,11 +199,35 @@ final class NodeUnderTest implements AutoCloseable {
         }
     }
 
+    /** Stops the node, then removes what it stored (a run writes up to gigabytes); its node.log stays. */
     @Override
     public void close() throws Exception {
         if (stop != null) stop.close();
         if (process == null) return;
         process.destroy();
         if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
+        if (dataDir != null) removeAllButLogs(dataDir);
+        if (pgSchema != null) {
+            try (var c = java.sql.DriverManager.getConnection(pgSchema[0]); var st = c.createStatement()) {
+                st.execute("DROP SCHEMA IF EXISTS " + pgSchema[1] + " CASCADE"); // a name made above: bench_ and hex digits
+            } catch (java.sql.SQLException e) {
+                System.err.println("  could not drop the node's schema " + pgSchema[1] + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** Deletes everything in {@code dir} but its *.log files (and the folder, which keeps them). */
+    static void removeAllButLogs(Path dir) throws IOException {
+        try (var files = Files.walk(dir)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (f.equals(dir) || f.getFileName().toString().endsWith(".log")) continue;
+                if (Files.isDirectory(f)) {
+                    try (var left = Files.list(f)) {
+                        if (left.findAny().isPresent()) continue; // holds a log
+                    }
+                }
+                Files.delete(f);
+            }
+        }
     }
 }
