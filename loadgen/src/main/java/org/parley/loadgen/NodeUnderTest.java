@@ -24,13 +24,17 @@ final class NodeUnderTest implements AutoCloseable {
     private final long statsPid;
     private final String store;
     private final AutoCloseable stop;
-    /** What a node started here leaves behind: its data folder, and its PostgreSQL schema (url, name) or null. */
-    private Path dataDir;
-    private String[] pgSchema;
+    /** Run once the process has ended: removes what a node started here stored; or null. */
+    private final AutoCloseable cleanUp;
     private long cpuTicksAtMark;
     private long markNanos;
 
     NodeUnderTest(URI uri, Process process, long statsPid, String store, AutoCloseable stop) {
+        this(uri, process, statsPid, store, stop, null);
+    }
+
+    private NodeUnderTest(URI uri, Process process, long statsPid, String store, AutoCloseable stop, AutoCloseable cleanUp) {
+        this.cleanUp = cleanUp;
         this.uri = uri;
         this.process = process;
         this.statsPid = statsPid;
@@ -51,17 +55,14 @@ final class NodeUnderTest implements AutoCloseable {
             port = s.getLocalPort();
         }
         Path data = Files.createTempDirectory("parley-bench");
-        String schema = null;
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xms1g", "-Xmx4g", "-XX:+UseParallelGC"));
         String extra = System.getProperty("parley.nodeJvmArgs", ""); // e.g. a JFR recording for profiling
         if (!extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
         cmd.addAll(List.of("-jar", jar, "--host", "127.0.0.1", "--port", Integer.toString(port),
                 "--set", "auth.devCodes=true", "--set", "auth.codesPerPhonePerHour=100", "--set", "auth.lookupsPerUserPerHour=1000000"));
-        if (o.store().equals("postgres")) {
-            schema = "bench_" + Long.toHexString(System.nanoTime());
-            cmd.addAll(List.of("--store", "postgres", "--pg-url", o.pgUrl(), "--pg-schema", schema));
-        }
+        String schema = o.store().equals("postgres") ? "bench_" + Long.toHexString(System.nanoTime()) : null;
+        if (schema != null) cmd.addAll(List.of("--store", "postgres", "--pg-url", o.pgUrl(), "--pg-schema", schema));
         cmd.addAll(List.of("--data-dir", data.toString())); // the store with SQLite; media either way
         String config = System.getProperty("parley.nodeConfig", ""); // key=value ..., e.g. to try a setting
         for (String kv : config.trim().split("\\s+")) if (!kv.isEmpty()) cmd.addAll(List.of("--set", kv));
@@ -70,9 +71,10 @@ final class NodeUnderTest implements AutoCloseable {
         pb.environment().keySet().removeIf(k -> k.startsWith("PARLEY_"));
         pb.environment().put("JAVA_TOOL_OPTIONS", "-Dlogback.configurationFile=" + writeQuietLogback(data));
         Process p = pb.start();
-        NodeUnderTest node = new NodeUnderTest(URI.create("http://127.0.0.1:" + port), p, p.pid(), o.store(), null);
-        node.dataDir = data;
-        if (schema != null) node.pgSchema = new String[] {o.pgUrl(), schema};
+        NodeUnderTest node = new NodeUnderTest(URI.create("http://127.0.0.1:" + port), p, p.pid(), o.store(), null, () -> {
+            removeAllButLogs(data);
+            if (schema != null) dropSchema(o.pgUrl(), schema);
+        });
         awaitHealthy(node.uri, p, "/health", data.resolve("node.log"));
         return node;
     }
@@ -206,13 +208,14 @@ final class NodeUnderTest implements AutoCloseable {
         if (process == null) return;
         process.destroy();
         if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
-        if (dataDir != null) removeAllButLogs(dataDir);
-        if (pgSchema != null) {
-            try (var c = java.sql.DriverManager.getConnection(pgSchema[0]); var st = c.createStatement()) {
-                st.execute("DROP SCHEMA IF EXISTS " + pgSchema[1] + " CASCADE"); // a name made above: bench_ and hex digits
-            } catch (java.sql.SQLException e) {
-                System.err.println("  could not drop the node's schema " + pgSchema[1] + ": " + e.getMessage());
-            }
+        if (cleanUp != null) cleanUp.close();
+    }
+
+    private static void dropSchema(String pgUrl, String schema) {
+        try (var c = java.sql.DriverManager.getConnection(pgUrl); var st = c.createStatement()) {
+            st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE"); // a name made by start: bench_ and hex digits
+        } catch (java.sql.SQLException e) {
+            System.err.println("  could not drop the node's schema " + schema + ": " + e.getMessage());
         }
     }
 

@@ -43,11 +43,14 @@ public final class SqlCursorStore implements CursorStore {
         // all of them go in one statement, each cursor's two positions at once.
         List<Move> quietReads = new ArrayList<>();
         for (Move m : furthest.values()) {
-            Move delivered = furthest.get(new Key(m.chatId(), m.userId(), Kind.delivered));
-            if (m.kind() == Kind.read && !m.announced() && !delivered.announced()) quietReads.add(m);
+            if (m.kind() == Kind.read && !m.announced() && !furthest.get(new Key(m.chatId(), m.userId(), Kind.delivered)).announced()) {
+                quietReads.add(m);
+            }
         }
-        for (Move r : quietReads) furthest.remove(new Key(r.chatId(), r.userId(), Kind.delivered));
-        furthest.values().removeAll(quietReads);
+        for (Move r : quietReads) {
+            furthest.remove(new Key(r.chatId(), r.userId(), Kind.read));
+            furthest.remove(new Key(r.chatId(), r.userId(), Kind.delivered));
+        }
         List<Move> ordered = new ArrayList<>(furthest.values());
         ordered.sort(java.util.Comparator.comparing(Move::chatId).thenComparing(Move::userId).thenComparing(Move::kind));
         quietReads.sort(java.util.Comparator.comparing(Move::chatId).thenComparing(Move::userId));

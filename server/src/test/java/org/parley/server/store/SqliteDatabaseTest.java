@@ -3,21 +3,22 @@ package org.parley.server.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.Comparator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SqliteDatabaseTest {
+    @TempDir
+    Path data;
+
     private static String pragma(Connection c, String name) throws SQLException {
         return Sql.one(c, "PRAGMA " + name, rs -> rs.getString(1)).orElseThrow();
     }
 
     @Test
     void everyConnectionIsInWalModeAndTheWriterSyncsEveryCommit() throws Exception {
-        Path data = Files.createTempDirectory("parley-sqlite-settings");
         try (SqliteDatabase db = SqliteDatabase.open(data)) {
             db.write(c -> {
                 assertEquals("wal", pragma(c, "journal_mode"));
@@ -29,16 +30,11 @@ class SqliteDatabaseTest {
                 assertEquals("wal", pragma(c, "journal_mode"));
                 return null;
             });
-        } finally {
-            try (var files = Files.walk(data)) {
-                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
         }
     }
 
     @Test
     void onlyMessagesWithMediaAreInTheMediaIndexAndTheLookUpStillUsesIt() throws Exception {
-        Path data = Files.createTempDirectory("parley-sqlite-media-index");
         try (SqliteDatabase db = SqliteDatabase.open(data)) {
             db.write(c -> {
                 assertEquals(1L, Sql.one(c, "SELECT partial FROM pragma_index_list('messages') WHERE name = 'messages_with_media'",
@@ -49,10 +45,6 @@ class SqliteDatabaseTest {
                 assertTrue(plan.contains("USING INDEX messages_with_media"), plan);
                 return null;
             });
-        } finally {
-            try (var files = Files.walk(data)) {
-                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
         }
     }
 }
