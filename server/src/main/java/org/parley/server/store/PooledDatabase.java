@@ -16,10 +16,16 @@ abstract class PooledDatabase implements Database {
         this.reads = reads;
     }
 
-    static void migrate(javax.sql.DataSource dataSource, String schema) {
+    /**
+     * Brings the schema up to date. The scripts are the same on both databases; where one
+     * needs a word the other lacks, a placeholder carries it: {@code ${clustered}} is
+     * SQLite's {@code WITHOUT ROWID} (a table stored in its primary key's order).
+     */
+    static void migrate(javax.sql.DataSource dataSource, String schema, boolean sqlite) {
         var config = Flyway.configure()
                 .dataSource(dataSource)
                 .locations("classpath:db/migration")
+                .placeholders(java.util.Map.of("clustered", sqlite ? "WITHOUT ROWID" : ""))
                 .failOnMissingLocations(true);
         if (schema != null) config = config.schemas(schema).createSchemas(true);
         config.load().migrate();

@@ -40,7 +40,7 @@ public final class PostgresDatabase extends PooledDatabase {
         hikari.setConnectionInitSql(init);
         HikariDataSource pool = new HikariDataSource(hikari);
         try {
-            migrate(pool, schema);
+            migrate(pool, schema, false);
         } catch (RuntimeException e) {
             pool.close();
             throw e;

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.io.IOException;
 import org.sqlite.SQLiteConfig;
@@ -16,43 +17,71 @@ import org.sqlite.SQLiteException;
  * committed transaction survives power loss. SQLite has one writer at a time, so writes
  * go through a single connection whose transactions start IMMEDIATE (never a lock
  * upgrade that fails); reads use a small pool and see the last commit. Each connection
- * keeps its compiled statements ({@link StatementCache}).
+ * keeps its compiled statements ({@link StatementCache}). The log is copied back into the
+ * database file by a thread of its own ({@link SqliteCheckpointer}), not by the commits.
  */
 public final class SqliteDatabase extends PooledDatabase {
     /** Idle prepared statements kept per connection (batch statements come in a size per batch length). */
     private static final int STATEMENTS_PER_CONNECTION = 512;
 
-    private SqliteDatabase(HikariDataSource writes, HikariDataSource reads) {
+    /** How often the log is copied back into the database file ({@link SqliteCheckpointer}). */
+    private static final long CHECKPOINT_EVERY_MILLIS = 500;
+    private final HikariDataSource writes;
+    private final SqliteCheckpointer checkpointer;
+
+    private SqliteDatabase(HikariDataSource writes, HikariDataSource reads, Path file, long checkpointMillis) throws SQLException {
         super(writes, reads);
+        this.writes = writes;
+        SQLiteDataSource own = new SQLiteDataSource(config(SQLiteConfig.TransactionMode.DEFERRED, 0));
+        own.setUrl(url(file));
+        this.checkpointer = new SqliteCheckpointer(this, own.getConnection(), checkpointMillis);
     }
 
     public static SqliteDatabase open(Path dataDir) {
+        return open(dataDir, CHECKPOINT_EVERY_MILLIS);
+    }
+
+    /** @param checkpointMillis how often the log is copied back; 0: only when {@link #checkpoint} is called (tests) */
+    static SqliteDatabase open(Path dataDir, long checkpointMillis) {
         try {
             Files.createDirectories(dataDir);
         } catch (IOException e) {
             throw new IllegalStateException("cannot create data dir " + dataDir + ": " + e.getMessage(), e);
         }
-        String url = "jdbc:sqlite:" + dataDir.resolve("parley.db").toAbsolutePath();
-        HikariDataSource writes = pool(url, "sqlite-write", 1, SQLiteConfig.TransactionMode.IMMEDIATE);
+        Path file = dataDir.resolve("parley.db").toAbsolutePath();
+        HikariDataSource writes = pool(url(file), "sqlite-write", 1, SQLiteConfig.TransactionMode.IMMEDIATE, SqliteCheckpointer.BACKSTOP_PAGES);
+        HikariDataSource reads = null;
         try {
-            migrate(writes, null);
-        } catch (RuntimeException e) {
+            migrate(writes, null, true);
+            reads = pool(url(file), "sqlite-read", 4, SQLiteConfig.TransactionMode.DEFERRED, 0);
+            return new SqliteDatabase(writes, reads, file, checkpointMillis);
+        } catch (RuntimeException | SQLException e) {
+            if (reads != null) reads.close();
             writes.close();
-            throw e;
+            if (e instanceof RuntimeException r) throw r;
+            throw new StoreException("cannot open " + file + ": " + e.getMessage(), e);
         }
-        HikariDataSource reads = pool(url, "sqlite-read", 4, SQLiteConfig.TransactionMode.DEFERRED);
-        return new SqliteDatabase(writes, reads);
     }
 
-    private static HikariDataSource pool(String url, String name, int size, SQLiteConfig.TransactionMode mode) {
+    private static String url(Path file) {
+        return "jdbc:sqlite:" + file;
+    }
+
+    /** @param autoCheckpointPages the writer's own checkpoint step; 0 for connections that never write */
+    private static SQLiteConfig config(SQLiteConfig.TransactionMode mode, int autoCheckpointPages) {
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
         config.setBusyTimeout(10_000);
         config.enforceForeignKeys(true);
         config.setTransactionMode(mode);
+        if (autoCheckpointPages > 0) config.setPragma(SQLiteConfig.Pragma.WAL_AUTOCHECKPOINT, Integer.toString(autoCheckpointPages));
         config.setGetGeneratedKeys(false); // never read; else the driver matches every update's SQL against a pattern
-        SQLiteDataSource sqlite = new SQLiteDataSource(config) {
+        return config;
+    }
+
+    private static HikariDataSource pool(String url, String name, int size, SQLiteConfig.TransactionMode mode, int autoCheckpointPages) {
+        SQLiteDataSource sqlite = new SQLiteDataSource(config(mode, autoCheckpointPages)) {
             @Override
             public java.sql.Connection getConnection() throws SQLException {
                 return StatementCache.caching(super.getConnection(), STATEMENTS_PER_CONNECTION);
@@ -67,6 +96,32 @@ public final class SqliteDatabase extends PooledDatabase {
         hikari.setAutoCommit(false);
         hikari.setConnectionTimeout(10_000);
         return new HikariDataSource(hikari);
+    }
+
+    /**
+     * Runs {@code work} on the write connection between two transactions (where SQLite runs
+     * its own checkpoint, after a commit): writes wait meanwhile.
+     */
+    <T> T betweenWrites(Work<T> work) throws SQLException {
+        try (Connection c = writes.getConnection()) {
+            c.setAutoCommit(true); // ends the transaction the driver opened after the last commit
+            try {
+                return work.run(c);
+            } finally {
+                c.setAutoCommit(false);
+            }
+        }
+    }
+
+    /** One round of {@link SqliteCheckpointer} now (tests). */
+    SqliteCheckpointer.Progress checkpoint() throws SQLException {
+        return checkpointer.round();
+    }
+
+    @Override
+    public void close() {
+        checkpointer.close();
+        super.close();
     }
 
     @Override

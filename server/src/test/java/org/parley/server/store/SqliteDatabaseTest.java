@@ -3,9 +3,11 @@ package org.parley.server.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +25,8 @@ class SqliteDatabaseTest {
             db.write(c -> {
                 assertEquals("wal", pragma(c, "journal_mode"));
                 assertEquals("2", pragma(c, "synchronous"), "FULL: an acknowledged message survives power loss");
-                assertEquals("1000", pragma(c, "wal_autocheckpoint"), "SQLite's default: larger steps stall commits longer (benchmarks.md, 13)");
+                assertEquals(Integer.toString(SqliteCheckpointer.BACKSTOP_PAGES), pragma(c, "wal_autocheckpoint"),
+                        "the writers checkpoint only as a backstop: the checkpointer copies the log back off their path");
                 return null;
             });
             db.read(c -> {
@@ -43,6 +46,44 @@ class SqliteDatabaseTest {
                         + " ON cm.chat_id = m.chat_id AND cm.user_id = ? WHERE m.media_id = ? AND m.seq > cm.joined_seq LIMIT 1",
                         rs -> rs.getString(4), "u", "md1"));
                 assertTrue(plan.contains("USING INDEX messages_with_media"), plan);
+                return null;
+            });
+        }
+    }
+
+    @Test
+    void theLogIsCopiedBackOffTheWritersPathAndThenStartsAgainFromItsBeginning() throws Exception {
+        Path wal = data.resolve("parley.db-wal");
+        try (SqliteDatabase db = SqliteDatabase.open(data, 0)) { // no thread: the test runs the rounds
+            for (int i = 0; i < 2_000; i++) { // each commit at least a page: past SQLite's own 1,000-page step
+                String chat = "c" + i;
+                db.write(c -> Sql.update(c, "INSERT INTO chat_log (chat_id, last_seq, last_at) VALUES (?, 1, 1)", chat));
+            }
+            long walBytes = Files.size(wal);
+            SqliteCheckpointer.Progress round = db.checkpoint();
+            assertTrue(round.logPages() >= 2_000, "the writers did not checkpoint on their own: " + round);
+            assertEquals(0, round.left(), "every committed page is in the database file: " + round);
+
+            db.write(c -> Sql.update(c, "INSERT INTO chat_log (chat_id, last_seq, last_at) VALUES ('after', 1, 1)"));
+            SqliteCheckpointer.Progress next = db.checkpoint();
+            assertTrue(next.logPages() <= 4, "the next commit wrote the log from its beginning: " + next);
+            assertEquals(walBytes, Files.size(wal), "the log file was reused, not grown");
+            long rows = db.read(c -> Sql.one(c, "SELECT COUNT(*) FROM chat_log", rs -> rs.getLong(1)).orElseThrow());
+            assertEquals(2_001L, rows, "nothing committed was lost on the way");
+        }
+    }
+
+    @Test
+    void receiptMarksAreOneTreeThatTheRangeLookUpsSearch() throws Exception {
+        try (SqliteDatabase db = SqliteDatabase.open(data)) {
+            db.read(c -> {
+                assertEquals(1L, Sql.one(c, "SELECT wr FROM pragma_table_list('cursor_marks')", rs -> rs.getLong(1)).orElseThrow(),
+                        "WITHOUT ROWID: the rows are in the key's tree");
+                assertEquals(List.of("sqlite_autoindex_cursor_marks_1"), Sql.list(c, "SELECT name FROM pragma_index_list('cursor_marks')",
+                        rs -> rs.getString(1)), "no other index to write");
+                String plan = String.join("\n", Sql.list(c, "EXPLAIN QUERY PLAN SELECT chat_id, user_id, kind, up_to_seq, at FROM cursor_marks"
+                        + " WHERE chat_id = ? AND up_to_seq >= ? AND up_to_seq <= ? ORDER BY up_to_seq", rs -> rs.getString(4), "c", 1, 9));
+                assertTrue(plan.contains("USING PRIMARY KEY (chat_id=? AND up_to_seq>? AND up_to_seq<?)"), plan);
                 return null;
             });
         }
