@@ -17,16 +17,21 @@ abstract class PooledDatabase implements Database {
     }
 
     /**
-     * Brings the schema up to date. The scripts are the same on both databases; where one
-     * needs a word the other lacks, a placeholder carries it: {@code ${clustered}} is
-     * SQLite's {@code WITHOUT ROWID} (a table stored in its primary key's order).
+     * Brings the schema up to date. Most scripts are the same on both databases
+     * ({@code db/migration}); where the two must differ, each has its own script of the
+     * same version ({@code db/sqlite}, {@code db/postgres}).
      */
     static void migrate(javax.sql.DataSource dataSource, String schema, boolean sqlite) {
+        migrate(dataSource, schema, sqlite, null);
+    }
+
+    /** @param target the version to stop at; null for the latest (tests start from an older one) */
+    static void migrate(javax.sql.DataSource dataSource, String schema, boolean sqlite, String target) {
         var config = Flyway.configure()
                 .dataSource(dataSource)
-                .locations("classpath:db/migration")
-                .placeholders(java.util.Map.of("clustered", sqlite ? "WITHOUT ROWID" : ""))
+                .locations("classpath:db/migration", sqlite ? "classpath:db/sqlite" : "classpath:db/postgres")
                 .failOnMissingLocations(true);
+        if (target != null) config = config.target(target);
         if (schema != null) config = config.schemas(schema).createSchemas(true);
         config.load().migrate();
     }

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * the pages are copied and the database file synced. Here a thread of its own copies
  * what has been committed (a passive checkpoint: writers go on meanwhile), then, on the
  * write connection between two transactions, what was committed during that copy, so
- * the next commit starts the log from its beginning. Writes wait only for that rest and
+ * the next commit starts the log from its beginning (unless a read still runs on an older
+ * snapshot: then a later round does). Writes wait only for that rest and
  * the database file's sync (SQLite syncs the file only when a checkpoint copies
  * everything): a few milliseconds when idle, tens under a saturated disk. A page a busy
  * chat changes many times between two rounds is copied once, which writes the disk a
@@ -30,11 +31,22 @@ final class SqliteCheckpointer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SqliteCheckpointer.class);
     /** The writers' own checkpoint step (SQLite's default is 1,000 pages). */
     static final int BACKSTOP_PAGES = 40_000;
+    /** The log file's size kept when it starts over (SQLite's journal_size_limit). */
+    static final long LOG_KEPT_BYTES = 64L << 20;
+    private static final long WARN_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
-    /** A checkpoint's answer: pages in the log, and how many of them are in the database file. */
-    record Progress(int logPages, int copiedPages) {
+    /**
+     * A checkpoint's answer: whether it could not run (another checkpoint was running), the
+     * pages in the log, and how many of them are in the database file.
+     */
+    record Progress(boolean busy, int logPages, int copiedPages) {
         int left() {
             return logPages - copiedPages;
+        }
+
+        /** Everything in the log is in the database file: the next commit can start the log over. */
+        boolean complete() {
+            return !busy && logPages >= 0 && left() == 0;
         }
     }
 
@@ -43,8 +55,9 @@ final class SqliteCheckpointer implements AutoCloseable {
     private final long intervalMillis;
     private final Thread thread;
     private volatile boolean closing;
-    /** The log's length at the last round's rest: an idle node's log is not copied twice. */
+    /** The log's length when a rest last copied all of it: an idle node's log is not copied twice. */
     private int restedAt = -1;
+    private long lastWarning = System.nanoTime() - WARN_EVERY_NANOS;
 
     /** Starts a thread that checkpoints every {@code intervalMillis} (none when it is 0: see {@link #round}). */
     SqliteCheckpointer(SqliteDatabase db, Connection own, long intervalMillis) {
@@ -63,7 +76,10 @@ final class SqliteCheckpointer implements AutoCloseable {
                 return;
             } catch (RuntimeException | SQLException e) {
                 if (closing) return;
-                log.warn("checkpoint failed (the writers' own checkpoint at {} pages still runs): {}", BACKSTOP_PAGES, e.toString());
+                if (System.nanoTime() - lastWarning >= WARN_EVERY_NANOS) { // a full disk would fail every round
+                    lastWarning = System.nanoTime();
+                    log.warn("checkpoint failed (the writers' own checkpoint at {} pages still runs): {}", BACKSTOP_PAGES, e.toString());
+                }
             }
         }
     }
@@ -71,16 +87,17 @@ final class SqliteCheckpointer implements AutoCloseable {
     /** One round: passive copies while writers go on, then the rest between two write transactions. */
     Progress round() throws SQLException {
         Progress p = passive(own);
-        if (p.logPages() == 0 || (p.left() == 0 && p.logPages() == restedAt)) return p; // nothing committed since
+        if (p.busy() || p.logPages() == 0 || (p.complete() && p.logPages() == restedAt)) return p; // nothing to do now
         Progress rest = db.betweenWrites(SqliteCheckpointer::passive);
-        restedAt = rest.logPages();
+        // A reader still on an older snapshot can keep the rest from copying everything: try again next round.
+        restedAt = rest.complete() ? rest.logPages() : -1;
         return rest;
     }
 
     static Progress passive(Connection c) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
             rs.next();
-            return new Progress(rs.getInt(2), rs.getInt(3));
+            return new Progress(rs.getInt(1) != 0, rs.getInt(2), rs.getInt(3));
         }
     }
 
@@ -90,7 +107,7 @@ final class SqliteCheckpointer implements AutoCloseable {
         if (thread != null) {
             thread.interrupt();
             try {
-                thread.join(10_000);
+                thread.join(); // a round in progress ends (a wait for the write connection ends at the interrupt)
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -75,7 +75,11 @@ public final class SqliteDatabase extends PooledDatabase {
         config.setBusyTimeout(10_000);
         config.enforceForeignKeys(true);
         config.setTransactionMode(mode);
-        if (autoCheckpointPages > 0) config.setPragma(SQLiteConfig.Pragma.WAL_AUTOCHECKPOINT, Integer.toString(autoCheckpointPages));
+        if (autoCheckpointPages > 0) {
+            config.setPragma(SQLiteConfig.Pragma.WAL_AUTOCHECKPOINT, Integer.toString(autoCheckpointPages));
+            // a log that once grew (a long read held it) is cut back to this when it starts over
+            config.setPragma(SQLiteConfig.Pragma.JOURNAL_SIZE_LIMIT, Long.toString(SqliteCheckpointer.LOG_KEPT_BYTES));
+        }
         config.setGetGeneratedKeys(false); // never read; else the driver matches every update's SQL against a pattern
         return config;
     }
@@ -103,13 +107,20 @@ public final class SqliteDatabase extends PooledDatabase {
      * its own checkpoint, after a commit): writes wait meanwhile.
      */
     <T> T betweenWrites(Work<T> work) throws SQLException {
-        try (Connection c = writes.getConnection()) {
+        Connection c = writes.getConnection();
+        try {
             c.setAutoCommit(true); // ends the transaction the driver opened after the last commit
             try {
                 return work.run(c);
             } finally {
                 c.setAutoCommit(false);
             }
+        } catch (SQLException | RuntimeException e) {
+            // The driver may now believe a transaction open that is not: never hand it to a writer.
+            writes.evictConnection(c);
+            throw e;
+        } finally {
+            c.close();
         }
     }
 

@@ -3,6 +3,8 @@ package org.parley.server.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.sql.DriverManager;
+import java.util.List;
+import org.postgresql.ds.PGSimpleDataSource;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
 
@@ -25,6 +27,30 @@ class PostgresStoreIT extends StoreContract {
             assertEquals("on", Sql.one(c, "SHOW synchronous_commit", rs -> rs.getString(1)).orElseThrow());
             return null;
         });
+    }
+
+    @Test
+    void receiptMarksWrittenBeforeMigration10AreKept() throws Exception {
+        String older = schema + "_v9";
+        try {
+            PGSimpleDataSource old = new PGSimpleDataSource();
+            old.setURL(URL);
+            old.setCurrentSchema(older);
+            PooledDatabase.migrate(old, older, false, "9");
+            try (var c = old.getConnection()) {
+                StoreContract.writeMarksTheOldWay(c);
+            }
+            try (Database migrated = PostgresDatabase.open(URL, null, null, older, 2)) {
+                StoreContract.assertMarksOfTheOldWay(migrated);
+                assertEquals(List.of("cursor_marks_pkey"), migrated.read(c -> Sql.list(c,
+                        "SELECT indexname FROM pg_indexes WHERE schemaname = ? AND tablename = 'cursor_marks'", rs -> rs.getString(1), older)),
+                        "one index: the key, in the order of the range look-ups");
+            }
+        } finally {
+            try (var c = DriverManager.getConnection(URL); var s = c.createStatement()) {
+                s.execute("DROP SCHEMA IF EXISTS " + older + " CASCADE");
+            }
+        }
     }
 
     @Override

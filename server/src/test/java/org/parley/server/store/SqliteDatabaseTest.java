@@ -3,13 +3,18 @@ package org.parley.server.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sqlite.SQLiteDataSource;
 
 class SqliteDatabaseTest {
     @TempDir
@@ -86,6 +91,46 @@ class SqliteDatabaseTest {
                 assertTrue(plan.contains("USING PRIMARY KEY (chat_id=? AND up_to_seq>? AND up_to_seq<?)"), plan);
                 return null;
             });
+        }
+    }
+
+    @Test
+    void theCheckpointThreadStartsTheLogOverWhileWritesGoOn() throws Exception {
+        try (SqliteDatabase db = SqliteDatabase.open(data, 10);
+                FileChannel wal = FileChannel.open(data.resolve("parley.db-wal"), StandardOpenOption.READ)) {
+            // kept open until the database is closed: closing a descriptor of the log would drop SQLite's locks on it
+            db.write(c -> Sql.update(c, "INSERT INTO chat_log (chat_id, last_seq, last_at) VALUES ('first', 1, 1)"));
+            long generation = salt(wal);
+            // Each commit logs at least two pages (the row and its key), so the writers' own step
+            // (BACKSTOP_PAGES) cannot come within this many commits: only the thread can start
+            // the log over (its header's salt changes).
+            int limit = SqliteCheckpointer.BACKSTOP_PAGES / 4;
+            int commits = 0;
+            while (salt(wal) == generation && commits < limit) {
+                String chat = "c" + commits++;
+                db.write(c -> Sql.update(c, "INSERT INTO chat_log (chat_id, last_seq, last_at) VALUES (?, 1, 1)", chat));
+            }
+            assertTrue(salt(wal) != generation, "the log did not start over in " + commits + " commits");
+        }
+    }
+
+    /** The first salt of the log's header: SQLite changes it each time the log starts over. */
+    private static long salt(FileChannel wal) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(32);
+        wal.read(header, 0);
+        return Integer.toUnsignedLong(header.getInt(16));
+    }
+
+    @Test
+    void receiptMarksWrittenBeforeMigration10AreKept() throws Exception {
+        SQLiteDataSource old = new SQLiteDataSource();
+        old.setUrl("jdbc:sqlite:" + data.resolve("parley.db"));
+        PooledDatabase.migrate(old, null, true, "9");
+        try (Connection c = old.getConnection()) {
+            StoreContract.writeMarksTheOldWay(c);
+        }
+        try (SqliteDatabase db = SqliteDatabase.open(data)) {
+            StoreContract.assertMarksOfTheOldWay(db);
         }
     }
 }

@@ -32,6 +32,24 @@ import org.parley.server.receipt.SqlCursorStore;
  * database: SQLite in {@code SqliteStoreTest}, PostgreSQL in {@code PostgresStoreIT}.
  */
 abstract class StoreContract {
+    /** Receipt marks as migration 9's schema held them (for the tests of migration 10). */
+    static void writeMarksTheOldWay(java.sql.Connection c) throws java.sql.SQLException {
+        c.setAutoCommit(false);
+        Sql.update(c, "INSERT INTO cursor_marks (chat_id, user_id, kind, up_to_seq, at) VALUES"
+                + " ('c1', 'bob', 'delivered', 3, 1000), ('c1', 'bob', 'read', 2, 1500), ('c1', 'ann', 'delivered', 5, 1200),"
+                + " ('c1', 'bob', 'delivered', 9, 2000), ('c2', 'ann', 'read', 4, 900)");
+        c.commit();
+    }
+
+    /** After migration 10 the marks read back as they were written, by range and beyond it. */
+    static void assertMarksOfTheOldWay(Database db) {
+        var cursors = new SqlCursorStore(db);
+        assertThat(cursors.marks("c1", 1, 5)).containsExactly(
+                new Mark("c1", "bob", Kind.read, 2, 1500), new Mark("c1", "bob", Kind.delivered, 3, 1000),
+                new Mark("c1", "ann", Kind.delivered, 5, 1200), new Mark("c1", "bob", Kind.delivered, 9, 2000));
+        assertThat(cursors.marks("c2", 1, 9)).containsExactly(new Mark("c2", "ann", Kind.read, 4, 900));
+    }
+
     private static final AtomicLong IDS = new AtomicLong();
     private Database db;
     private SqlAccountStore accounts;
