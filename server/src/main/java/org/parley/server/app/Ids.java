@@ -6,7 +6,9 @@ import java.util.Base64;
 
 /**
  * Makes ids: 6 bytes of milliseconds then 10 random bytes, base64url without padding (22
- * characters). Time-ordered, so new rows land at the end of indexes; unguessable.
+ * characters); unguessable. Ids made close together in time share their first characters,
+ * so they land near each other in an index; they are not increasing as text, though
+ * (base64url's alphabet is not in byte order: '9' sorts before 'A', 'z' after '_').
  */
 public final class Ids {
     private final Clock clock;
