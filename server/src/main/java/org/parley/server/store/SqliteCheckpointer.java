@@ -1,9 +1,7 @@
 package org.parley.server.store;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,10 +93,8 @@ final class SqliteCheckpointer implements AutoCloseable {
     }
 
     static Progress passive(Connection c) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
-            rs.next();
-            return new Progress(rs.getInt(1) != 0, rs.getInt(2), rs.getInt(3));
-        }
+        return Sql.one(c, "PRAGMA wal_checkpoint(PASSIVE)", rs -> new Progress(rs.getInt(1) != 0, rs.getInt(2), rs.getInt(3)))
+                .orElseThrow(() -> new SQLException("wal_checkpoint answered no row"));
     }
 
     @Override
