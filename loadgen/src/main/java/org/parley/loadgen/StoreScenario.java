@@ -3,7 +3,6 @@ package org.parley.loadgen;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,7 +16,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.HdrHistogram.Histogram;
 import org.parley.protocol.Model.Message;
 import org.parley.server.account.SqlAccountStore;
-import org.parley.server.app.Ids;
 import org.parley.server.chat.SqlChatStore;
 import org.parley.server.message.MessageStore.Appended;
 import org.parley.server.message.MessageStore.NewMessage;
@@ -100,7 +98,6 @@ final class StoreScenario {
 
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         long cpuFrom = -1;
-        Ids ids = new Ids(Clock.systemUTC()); // message ids as the node makes them; client ids random, as the web client's
         Random random = new Random(1);
         long[] appended = new long[pairs];
         long[] lastReceipt = new long[pairs];
@@ -113,7 +110,7 @@ final class StoreScenario {
             for (int k = 0; k < o.batch(); k++, next = (next + 1) % pairs) {
                 String[] c = chat[next];
                 String sender = appended[next] % 2 == 0 ? c[1] : c[2];
-                batch.add(new NewMessage(c[0], ids.next(), sender, new UUID(random.nextLong(), random.nextLong()).toString(), "text",
+                batch.add(new NewMessage(c[0], sender, new UUID(random.nextLong(), random.nextLong()).toString(), "text",
                         "message " + appended[next] + " of the store bench", null, null, at, null));
             }
             long t0 = System.nanoTime();

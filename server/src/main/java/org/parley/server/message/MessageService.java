@@ -109,7 +109,7 @@ public final class MessageService implements AutoCloseable {
             attached = media.find(request.mediaId()).filter(s -> s.ownerId().equals(p.userId())).map(MediaStore.Stored::media)
                     .orElseThrow(() -> new ApiException(ErrorCode.MEDIA_NOT_FOUND, "mediaId is not one of your uploads"));
         }
-        NewMessage message = new NewMessage(chatId, ids.next(), p.userId(), request.clientMsgId(),
+        NewMessage message = new NewMessage(chatId, p.userId(), request.clientMsgId(),
                 attached == null ? Message.TEXT : attached.kind(), request.body(), null, request.replyTo(), clock.millis(), attached);
         return writer.submit(chatId, new Outgoing(message, m.memberIds(), originSocketId))
                 .thenApply(a -> new Sent(a.message(), a.duplicate()));
@@ -120,8 +120,7 @@ public final class MessageService implements AutoCloseable {
      * every member sees one history; waits until it is durable and delivered to {@code memberIds}.
      */
     public Message postSystem(String chatId, String actorId, SystemEvent event, String text, List<String> memberIds) {
-        String id = ids.next();
-        NewMessage message = new NewMessage(chatId, id, actorId, "sys-" + id, Message.SYSTEM, text, event, null, clock.millis(), null);
+        NewMessage message = new NewMessage(chatId, actorId, "sys-" + ids.next(), Message.SYSTEM, text, event, null, clock.millis(), null);
         return GroupCommit.await(writer.submit(chatId, new Outgoing(message, memberIds, null))).message();
     }
 

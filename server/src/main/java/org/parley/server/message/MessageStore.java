@@ -12,8 +12,11 @@ import org.parley.protocol.Model.Message;
  */
 public interface MessageStore {
 
-    /** A message to append; {@code kind} is "text" or "system" (then {@code system} says what happened). */
-    record NewMessage(String chatId, String msgId, String senderId, String clientMsgId, String kind, String text,
+    /**
+     * A message to append; {@code kind} is "text" or "system" (then {@code system} says what
+     * happened). Its msgId, once stored, is {@link MessageIds#of}(chatId, senderId, clientMsgId).
+     */
+    record NewMessage(String chatId, String senderId, String clientMsgId, String kind, String text,
             org.parley.protocol.Model.SystemEvent system, String replyTo, long sentAt, org.parley.protocol.Model.Media media) {}
 
     /** The stored message; {@code duplicate} when (chat, sender, clientMsgId) was already there. */

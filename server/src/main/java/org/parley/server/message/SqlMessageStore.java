@@ -52,6 +52,7 @@ public final class SqlMessageStore implements MessageStore {
                 Sql.text(rs, 7), rs.getLong(8), null, null, null, media);
     }
 
+    /** What makes a send one message; its id is {@link MessageIds#of} of it. */
     private record Key(String chatId, String senderId, String clientMsgId) {
         static Key of(NewMessage m) {
             return new Key(m.chatId(), m.senderId(), m.clientMsgId());
@@ -60,24 +61,26 @@ public final class SqlMessageStore implements MessageStore {
 
     @Override
     public List<Appended> append(List<NewMessage> batch) {
+        Map<Key, String> ids = new HashMap<>(); // each distinct send's id, hashed once whatever the retries
+        for (NewMessage m : batch) ids.computeIfAbsent(Key.of(m), k -> MessageIds.of(k.chatId(), k.senderId(), k.clientMsgId()));
         for (int attempt = 1; ; attempt++) {
             try {
-                return db.write(c -> appendInTransaction(c, batch));
+                return db.write(c -> appendInTransaction(c, batch, ids));
             } catch (StoreException e) {
-                // Another node committed the same clientMsgId between our lookup and insert:
-                // run again, and the lookup now finds it.
+                // Another node committed the same send between our lookup and insert (the
+                // unique index of ids refused ours): run again, and the lookup now finds it.
                 if (attempt >= 3 || !(e.getCause() instanceof SQLException sql) || !db.isUniqueViolation(sql)) throw e;
             }
         }
     }
 
-    private List<Appended> appendInTransaction(Connection c, List<NewMessage> batch) throws SQLException {
+    private List<Appended> appendInTransaction(Connection c, List<NewMessage> batch, Map<Key, String> ids) throws SQLException {
         // Chats in a fixed order: two nodes committing batches that share chats lock their
         // chat_log rows in the same order, so they wait for each other instead of deadlocking.
         Map<String, List<NewMessage>> byChat = new TreeMap<>();
         for (NewMessage m : batch) byChat.computeIfAbsent(m.chatId(), k -> new ArrayList<>()).add(m);
 
-        Map<Key, Message> existing = findExisting(c, batch);
+        Map<Key, Message> existing = findExisting(c, ids);
 
         // Which messages are new, per chat, in batch order; then one statement numbers them all.
         Map<Key, Appended> results = new HashMap<>();
@@ -96,10 +99,11 @@ public final class SqlMessageStore implements MessageStore {
             List<NewMessage> mine = entry.getValue();
             long seq = heads.get(entry.getKey()) - mine.size();
             for (NewMessage m : mine) {
-                Message stored = new Message(m.msgId(), m.chatId(), ++seq, m.senderId(), m.clientMsgId(), m.kind(), m.text(),
+                Key key = Key.of(m);
+                Message stored = new Message(ids.get(key), m.chatId(), ++seq, m.senderId(), m.clientMsgId(), m.kind(), m.text(),
                         m.system(), m.replyTo(), m.sentAt(), null, null, null, m.media());
                 toInsert.add(stored);
-                results.put(Key.of(m), new Appended(stored, false));
+                results.put(key, new Appended(stored, false));
             }
         }
         insert(c, toInsert);
@@ -120,23 +124,32 @@ public final class SqlMessageStore implements MessageStore {
         return out;
     }
 
-    /** Messages of the batch that are stored already, found by (chat, clientMsgId) in a few statements. */
-    private static Map<Key, Message> findExisting(Connection c, List<NewMessage> batch) throws SQLException {
-        List<NewMessage> distinct = batch.stream().collect(java.util.stream.Collectors.toMap(m -> m.chatId() + '\u0000' + m.clientMsgId(),
-                m -> m, (a, b) -> a, java.util.LinkedHashMap::new)).values().stream().toList();
+    /**
+     * The look-up of {@link #findExisting} for {@code rows} sends, each bound as (chat_id,
+     * msg_id, client_msg_id): by id in messages_by_msg_id, and by client id in the partial
+     * index of the messages stored before migration 11, whose ids came from the clock. A join
+     * with the keys, not a row-value IN, which SQLite answers with a table scan.
+     */
+    public static String existingSql(int rows) {
+        return "WITH k (chat_id, msg_id, client_msg_id) AS (VALUES " + Sql.rows(rows, 3) + ")"
+                + " SELECT " + M_COLUMNS + " FROM k JOIN messages m ON m.chat_id = k.chat_id AND m.msg_id = k.msg_id"
+                + " UNION ALL SELECT " + M_COLUMNS + " FROM k JOIN messages m ON m.chat_id = k.chat_id AND m.client_msg_id = k.client_msg_id"
+                + " AND " + MessageIds.MADE_FROM_THE_CLOCK.replace("msg_id", "m.msg_id");
+    }
+
+    /** The sends of the batch that are stored already, in one statement per {@link #IN_CHUNK} of them. */
+    private static Map<Key, Message> findExisting(Connection c, Map<Key, String> ids) throws SQLException {
+        List<Map.Entry<Key, String>> keys = List.copyOf(ids.entrySet());
         Map<Key, Message> into = new HashMap<>();
-        for (int from = 0; from < distinct.size(); from += IN_CHUNK) {
-            List<NewMessage> chunk = distinct.subList(from, Math.min(distinct.size(), from + IN_CHUNK));
-            Object[] args = new Object[chunk.size() * 2];
+        for (int from = 0; from < keys.size(); from += IN_CHUNK) {
+            List<Map.Entry<Key, String>> chunk = keys.subList(from, Math.min(keys.size(), from + IN_CHUNK));
+            Object[] args = new Object[chunk.size() * 3];
             for (int i = 0; i < chunk.size(); i++) {
-                args[2 * i] = chunk.get(i).chatId();
-                args[2 * i + 1] = chunk.get(i).clientMsgId();
+                args[3 * i] = chunk.get(i).getKey().chatId();
+                args[3 * i + 1] = chunk.get(i).getValue();
+                args[3 * i + 2] = chunk.get(i).getKey().clientMsgId();
             }
-            // A join with the keys (not a row-value IN, which SQLite answers with a table scan)
-            // looks each key up in messages_by_client_id, on SQLite and PostgreSQL alike.
-            for (Message m : Sql.list(c, "WITH k (chat_id, client_msg_id) AS (VALUES " + Sql.rows(chunk.size(), 2) + ") SELECT " + M_COLUMNS
-                    + " FROM k JOIN messages m ON m.chat_id = k.chat_id AND m.client_msg_id = k.client_msg_id",
-                    SqlMessageStore::message, args)) {
+            for (Message m : Sql.list(c, existingSql(chunk.size()), SqlMessageStore::message, args)) {
                 into.put(new Key(m.chatId(), m.senderId(), m.clientMsgId()), m);
             }
         }

@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.parley.server.message.SqlMessageStore;
 import org.sqlite.SQLiteDataSource;
 
 class SqliteDatabaseTest {
@@ -131,6 +132,35 @@ class SqliteDatabaseTest {
         }
         try (SqliteDatabase db = SqliteDatabase.open(data)) {
             StoreContract.assertMarksOfTheOldWay(db);
+        }
+    }
+
+    @Test
+    void aMessageStoredBeforeMigration11KeepsItsIdAndIsStillFoundWhenSentAgain() throws Exception {
+        SQLiteDataSource old = new SQLiteDataSource();
+        old.setUrl("jdbc:sqlite:" + data.resolve("parley.db"));
+        PooledDatabase.migrate(old, null, true, "10");
+        try (Connection c = old.getConnection()) {
+            StoreContract.writeAMessageTheOldWay(c);
+        }
+        try (SqliteDatabase db = SqliteDatabase.open(data)) {
+            StoreContract.assertTheMessageOfTheOldWay(db);
+        }
+    }
+
+    @Test
+    void aRepeatedSendIsFoundByItsIdAndOnlyMessagesOfBeforeMigration11ByTheirClientId() throws Exception {
+        try (SqliteDatabase db = SqliteDatabase.open(data)) {
+            db.read(c -> {
+                assertEquals(List.of("messages_by_client_id_before_v11", "messages_by_msg_id", "messages_with_media", "sqlite_autoindex_messages_1"),
+                        Sql.list(c, "SELECT name FROM pragma_index_list('messages') ORDER BY name", rs -> rs.getString(1)),
+                        "no index of client ids for new messages");
+                String plan = String.join("\n", Sql.list(c, "EXPLAIN QUERY PLAN " + SqlMessageStore.existingSql(2), rs -> rs.getString(4),
+                        "c1", "g1", "k1", "c2", "g2", "k2"));
+                assertTrue(plan.contains("USING INDEX messages_by_msg_id (chat_id=? AND msg_id=?)"), plan);
+                assertTrue(plan.contains("USING INDEX messages_by_client_id_before_v11 (chat_id=? AND client_msg_id=?)"), plan);
+                return null;
+            });
         }
     }
 }

@@ -19,6 +19,7 @@ import org.parley.server.account.SqlDeviceStore;
 import org.parley.server.auth.CodeStore;
 import org.parley.server.auth.SqlCodeStore;
 import org.parley.server.chat.SqlChatStore;
+import org.parley.server.message.MessageIds;
 import org.parley.server.message.MessageStore.Appended;
 import org.parley.server.message.MessageStore.NewMessage;
 import org.parley.server.message.SqlMessageStore;
@@ -48,6 +49,38 @@ abstract class StoreContract {
                 new Mark("c1", "bob", Kind.read, 2, 1500), new Mark("c1", "bob", Kind.delivered, 3, 1000),
                 new Mark("c1", "ann", Kind.delivered, 5, 1200), new Mark("c1", "bob", Kind.delivered, 9, 2000));
         assertThat(cursors.marks("c2", 1, 9)).containsExactly(new Mark("c2", "ann", Kind.read, 4, 900));
+    }
+
+    /** A message as migration 10's schema held it: its id made from the clock (for the tests of migration 11). */
+    static void writeAMessageTheOldWay(java.sql.Connection c) throws java.sql.SQLException {
+        c.setAutoCommit(false);
+        Sql.update(c, "INSERT INTO chat_log (chat_id, last_seq, last_at) VALUES ('c1', 1, 1000)");
+        Sql.update(c, "INSERT INTO messages (chat_id, seq, msg_id, sender_id, client_msg_id, body, sent_at, kind)"
+                + " VALUES ('c1', 1, 'AZyuC1RA54EHxI3lyUaL1Q', 'ann', 'old-1', 'sent before the upgrade', 1000, 'text')");
+        c.commit();
+    }
+
+    /**
+     * After migration 11 that message keeps its id, and sending it again (its client retried
+     * after the upgrade) is still a repeat; new messages get ids of the send.
+     */
+    static void assertTheMessageOfTheOldWay(Database db) {
+        var messages = new SqlMessageStore(db, 1_000);
+        assertThat(messages.byId("c1", "AZyuC1RA54EHxI3lyUaL1Q")).map(Message::text).contains("sent before the upgrade");
+        List<Appended> out = messages.append(List.of(new NewMessage("c1", "ann", "old-1", "text", "retried", null, null, 2000, null),
+                new NewMessage("c1", "bob", "old-1", "text", "another sender, the same client id", null, null, 2000, null),
+                new NewMessage("c1", "ann", "new-1", "text", "after the upgrade", null, null, 2000, null)));
+        assertThat(out.get(0).duplicate()).isTrue();
+        assertThat(out.get(0).message().msgId()).isEqualTo("AZyuC1RA54EHxI3lyUaL1Q");
+        assertThat(out.get(0).message().text()).isEqualTo("sent before the upgrade");
+        assertThat(out.subList(1, 3)).noneMatch(Appended::duplicate).extracting(a -> a.message().seq()).containsExactly(2L, 3L);
+        assertThat(out.get(2).message().msgId()).isEqualTo(MessageIds.of("c1", "ann", "new-1"));
+        assertThat(messages.after("c1", 0, 10)).extracting(Message::text)
+                .containsExactly("sent before the upgrade", "another sender, the same client id", "after the upgrade");
+        // a node still on the code of before (a rolling upgrade) cannot store that send twice either
+        assertThatThrownBy(() -> db.write(c -> Sql.update(c, "INSERT INTO messages (chat_id, seq, msg_id, sender_id, client_msg_id, body,"
+                + " sent_at, kind) VALUES ('c1', 9, 'AZyuC1RA54EHxI3lyUaL2Q', 'ann', 'old-1', 'again', 3000, 'text')")))
+                .isInstanceOf(StoreException.class);
     }
 
     private static final AtomicLong IDS = new AtomicLong();
@@ -89,7 +122,7 @@ abstract class StoreContract {
     }
 
     private NewMessage msg(String chat, String sender, String clientId, String text) {
-        return new NewMessage(chat, id("m"), sender, clientId, "text", text, null, null, 5000, null);
+        return new NewMessage(chat, sender, clientId, "text", text, null, null, 5000, null);
     }
 
     @Test
@@ -222,7 +255,7 @@ abstract class StoreContract {
     @Test
     void systemMessagesKeepWhatHappened() {
         var event = new SystemEvent("added", "u1", List.of("u2", "u3"), null, null, null, null);
-        messages.append(List.of(new NewMessage("chat-sys", id("m"), "u1", "sys-1", "system", "u1 added u2 and u3", event, null, 7, null)));
+        messages.append(List.of(new NewMessage("chat-sys", "u1", "sys-1", "system", "u1 added u2 and u3", event, null, 7, null)));
         Message stored = messages.after("chat-sys", 0, 10).get(0);
         assertThat(stored.kind()).isEqualTo("system");
         assertThat(stored.system()).isEqualTo(event);
@@ -251,6 +284,7 @@ abstract class StoreContract {
         assertThat(again.get(1).duplicate()).isFalse();
         assertThat(again.get(2).duplicate()).isTrue();
         assertThat(again.get(2).message().seq()).isEqualTo(again.get(1).message().seq()).isEqualTo(2);
+        assertThat(first.message().msgId()).as("an id of the send: any node finds the repeat by it").isEqualTo(MessageIds.of("chat-d", "u1", "same"));
         assertThat(messages.after("chat-d", 0, 100)).extracting(Message::text).containsExactly("first text", "n");
     }
 
@@ -267,9 +301,9 @@ abstract class StoreContract {
         var photo = new org.parley.protocol.Model.Media("md-" + IDS.incrementAndGet(), "image", "image/jpeg", 123_456, "ab".repeat(32),
                 "Fête d'été.jpg", 1600, 1200, null, new org.parley.protocol.Model.Thumbnail(320, 240, 9_000, "cd".repeat(32)), "a preview", 4000);
         Message first = messages.append(List.of(msg("chat-f", "u1", "f1", "first"))).get(0).message();
-        Message sent = messages.append(List.of(new NewMessage("chat-f", id("m"), "u2", "f2 ✓", "image", text, null, first.msgId(), 6000, photo)))
+        Message sent = messages.append(List.of(new NewMessage("chat-f", "u2", "f2 ✓", "image", text, null, first.msgId(), 6000, photo)))
                 .get(0).message();
-        Message uncaptioned = messages.append(List.of(new NewMessage("chat-f", id("m"), "u2", "f3", "image", null, null, null, 7000, photo)))
+        Message uncaptioned = messages.append(List.of(new NewMessage("chat-f", "u2", "f3", "image", null, null, null, 7000, photo)))
                 .get(0).message();
         assertThat(messages.byId("chat-f", sent.msgId())).map(Message::text).contains(text);
         assertThat(messages.byId("chat-f", uncaptioned.msgId()).orElseThrow().text()).as("a media message without a caption").isNull();
@@ -277,7 +311,7 @@ abstract class StoreContract {
         assertThat(messages.before("chat-f", 3, 0, 10)).containsExactly(first, sent);
         assertThat(messages.byId("chat-f", sent.msgId())).contains(sent);
         assertThat(messages.lastMessages(List.of("chat-f"))).containsEntry("chat-f", uncaptioned);
-        Appended again = messages.append(List.of(new NewMessage("chat-f", id("m"), "u2", "f2 ✓", "image", "other", null, null, 8000, photo))).get(0);
+        Appended again = messages.append(List.of(new NewMessage("chat-f", "u2", "f2 ✓", "image", "other", null, null, 8000, photo))).get(0);
         assertThat(again.duplicate()).isTrue();
         assertThat(again.message()).isEqualTo(sent);
     }

@@ -1,0 +1,7 @@
+-- Message ids are now derived from the send (MessageIds: a hash of chat, sender and
+-- clientMsgId), so the unique index messages_by_msg_id also finds a repeated send, and new
+-- messages no longer write an index of client ids. The messages stored before keep their ids,
+-- made from the clock: those always start with 'A', derived ones never do. A partial index
+-- keeps finding their repeats; it gets no new rows.
+DROP INDEX messages_by_client_id;
+CREATE UNIQUE INDEX messages_by_client_id_before_v11 ON messages (chat_id, client_msg_id, sender_id) WHERE substr(msg_id, 1, 1) = 'A';
