@@ -126,15 +126,15 @@ public final class SqlMessageStore implements MessageStore {
 
     /**
      * The look-up of {@link #findExisting} for {@code rows} sends, each bound as (chat_id,
-     * msg_id, client_msg_id): by id in messages_by_msg_id, and by client id in the partial
-     * index of the messages stored before migration 11, whose ids came from the clock. A join
-     * with the keys, not a row-value IN, which SQLite answers with a table scan.
+     * msg_id, client_msg_id, sender_id): by id in messages_by_msg_id, and by client id in the
+     * partial index of the messages stored before migration 11, whose ids came from the clock.
+     * A join with the keys, not a row-value IN, which SQLite answers with a table scan.
      */
     public static String existingSql(int rows) {
-        return "WITH k (chat_id, msg_id, client_msg_id) AS (VALUES " + Sql.rows(rows, 3) + ")"
+        return "WITH k (chat_id, msg_id, client_msg_id, sender_id) AS (VALUES " + Sql.rows(rows, 4) + ")"
                 + " SELECT " + M_COLUMNS + " FROM k JOIN messages m ON m.chat_id = k.chat_id AND m.msg_id = k.msg_id"
                 + " UNION ALL SELECT " + M_COLUMNS + " FROM k JOIN messages m ON m.chat_id = k.chat_id AND m.client_msg_id = k.client_msg_id"
-                + " AND " + MessageIds.MADE_FROM_THE_CLOCK.replace("msg_id", "m.msg_id");
+                + " AND m.sender_id = k.sender_id AND " + MessageIds.MADE_FROM_THE_CLOCK.replace("msg_id", "m.msg_id");
     }
 
     /** The sends of the batch that are stored already, in one statement per {@link #IN_CHUNK} of them. */
@@ -143,11 +143,12 @@ public final class SqlMessageStore implements MessageStore {
         Map<Key, Message> into = new HashMap<>();
         for (int from = 0; from < keys.size(); from += IN_CHUNK) {
             List<Map.Entry<Key, String>> chunk = keys.subList(from, Math.min(keys.size(), from + IN_CHUNK));
-            Object[] args = new Object[chunk.size() * 3];
+            Object[] args = new Object[chunk.size() * 4];
             for (int i = 0; i < chunk.size(); i++) {
-                args[3 * i] = chunk.get(i).getKey().chatId();
-                args[3 * i + 1] = chunk.get(i).getValue();
-                args[3 * i + 2] = chunk.get(i).getKey().clientMsgId();
+                args[4 * i] = chunk.get(i).getKey().chatId();
+                args[4 * i + 1] = chunk.get(i).getValue();
+                args[4 * i + 2] = chunk.get(i).getKey().clientMsgId();
+                args[4 * i + 3] = chunk.get(i).getKey().senderId();
             }
             for (Message m : Sql.list(c, existingSql(chunk.size()), SqlMessageStore::message, args)) {
                 into.put(new Key(m.chatId(), m.senderId(), m.clientMsgId()), m);

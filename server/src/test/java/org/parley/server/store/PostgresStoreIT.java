@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.sql.DriverManager;
 import java.util.List;
 import org.parley.server.message.MessageIds;
+import org.parley.server.message.MessageStore.Appended;
+import org.parley.server.message.MessageStore.NewMessage;
 import org.parley.server.message.SqlMessageStore;
 import org.postgresql.ds.PGSimpleDataSource;
 import java.util.concurrent.ThreadLocalRandom;
@@ -30,6 +32,34 @@ class PostgresStoreIT extends StoreContract {
             assertEquals("on", Sql.one(c, "SHOW synchronous_commit", rs -> rs.getString(1)).orElseThrow());
             return null;
         });
+    }
+
+    @Test
+    void twoNodesCommittingTheSameSendAtOnceStoreItOnce() throws Exception {
+        try (Database other = PostgresDatabase.open(URL, null, null, schema, 2);
+                var nodes = java.util.concurrent.Executors.newFixedThreadPool(2)) { // both at once (the common pool may have one thread)
+            var a = new SqlMessageStore(db, 1_000);
+            var b = new SqlMessageStore(other, 1_000);
+            a.append(List.of(new NewMessage("c1", "ann", "first", "text", "x", null, null, 1, null)));
+            var send = new NewMessage("c1", "ann", "race", "text", "the same send", null, null, 2, null);
+            List<Appended> fromA, fromB;
+            try (var hold = DriverManager.getConnection(URL)) {
+                // both nodes look the send up, find nothing and wait on the chat's head; then both insert
+                hold.setAutoCommit(false);
+                Sql.update(hold, "SET search_path = " + schema);
+                Sql.list(hold, "SELECT last_seq FROM chat_log WHERE chat_id = 'c1' FOR UPDATE", rs -> rs.getLong(1));
+                var inA = nodes.submit(() -> a.append(List.of(new NewMessage("c1", "bob", "other-a", "text", "y", null, null, 2, null), send)));
+                var inB = nodes.submit(() -> b.append(List.of(send, new NewMessage("c1", "cat", "other-b", "text", "z", null, null, 2, null))));
+                Thread.sleep(1_000);
+                hold.commit();
+                fromA = inA.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                fromB = inB.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            assertEquals(fromA.get(1).message(), fromB.get(0).message(), "both nodes answer with the one stored message");
+            assertEquals(MessageIds.of("c1", "ann", "race"), fromA.get(1).message().msgId());
+            assertTrue(fromA.get(1).duplicate() ^ fromB.get(0).duplicate(), "exactly one of them stored it");
+            assertEquals(List.of(1L, 2L, 3L, 4L), a.after("c1", 0, 10).stream().map(m -> m.seq()).toList(), "no gap, nothing twice");
+        }
     }
 
     @Test
@@ -76,7 +106,7 @@ class PostgresStoreIT extends StoreContract {
                 String plan = migrated.read(c -> {
                     Sql.update(c, "SET LOCAL enable_seqscan = off"); // the tables are tiny: ask whether the indexes can be used at all
                     return String.join("\n", Sql.list(c, "EXPLAIN " + SqlMessageStore.existingSql(1), rs -> rs.getString(1),
-                            "c1", MessageIds.of("c1", "ann", "old-1"), "old-1"));
+                            "c1", MessageIds.of("c1", "ann", "old-1"), "old-1", "ann"));
                 });
                 assertTrue(plan.contains("messages_by_msg_id") && plan.contains("messages_by_client_id_before_v11"), plan);
             }

@@ -156,9 +156,9 @@ class SqliteDatabaseTest {
                         Sql.list(c, "SELECT name FROM pragma_index_list('messages') ORDER BY name", rs -> rs.getString(1)),
                         "no index of client ids for new messages");
                 String plan = String.join("\n", Sql.list(c, "EXPLAIN QUERY PLAN " + SqlMessageStore.existingSql(2), rs -> rs.getString(4),
-                        "c1", "g1", "k1", "c2", "g2", "k2"));
+                        "c1", "g1", "k1", "u1", "c2", "g2", "k2", "u2"));
                 assertTrue(plan.contains("USING INDEX messages_by_msg_id (chat_id=? AND msg_id=?)"), plan);
-                assertTrue(plan.contains("USING INDEX messages_by_client_id_before_v11 (chat_id=? AND client_msg_id=?)"), plan);
+                assertTrue(plan.contains("USING INDEX messages_by_client_id_before_v11 (chat_id=? AND client_msg_id=? AND sender_id=?)"), plan);
                 return null;
             });
         }
