@@ -93,6 +93,27 @@ abstract class MessagingContract {
     }
 
     @Test
+    void aSocketsSendsAreStoredInTheOrderSentWhetherOrNotTheyWaitForTheStore() throws Exception {
+        var ana = node.signUp("Ana");
+        var ben = node.signUp("Ben");
+        String chat = ana.rest().openDirect(ben.userId()).chatId();
+        Recorder benHears = new Recorder();
+        ParleyClient anaClient = connected(ana, new Recorder());
+        connected(ben, benHears);
+        String first = anaClient.send(chat, "first").get(10, TimeUnit.SECONDS).msgId();
+        // A reply is checked against the store off the event loop; a plain text to a chat whose
+        // members are known is queued at once. Sent back to back, neither may overtake the other.
+        List<CompletableFuture<org.parley.protocol.Frames.Ack>> acks = new ArrayList<>();
+        for (int i = 1; i <= 40; i++) {
+            acks.add(i % 2 == 1 ? anaClient.send(chat, "o" + i, "reply " + i, first) : anaClient.send(chat, "text " + i));
+        }
+        for (int i = 0; i < 40; i++) assertThat(acks.get(i).get(10, TimeUnit.SECONDS).seq()).as("frame %d", i + 1).isEqualTo(i + 2);
+        Recorder.await("Ben receives all", () -> benHears.in(chat).size() == 41);
+        assertThat(benHears.in(chat)).extracting(Message::text).containsExactlyElementsOf(java.util.stream.Stream.concat(
+                java.util.stream.Stream.of("first"), java.util.stream.IntStream.rangeClosed(1, 40).mapToObj(i -> (i % 2 == 1 ? "reply " : "text ") + i)).toList());
+    }
+
+    @Test
     void anOfflineRecipientGetsEverythingOnReconnectInOrder() throws Exception {
         var ana = node.signUp("Ana");
         var ben = node.signUp("Ben");

@@ -56,6 +56,29 @@ class TypingIT {
     }
 
     @Test
+    void aMessageSentRightAfterTypingEndsTheTypingForGood() throws Exception {
+        try (TestNode node = TestNode.start(TestNode.Store.SQLITE)) {
+            var ana = node.signUp("Ana");
+            var ben = node.signUp("Ben");
+            String chat = ana.rest().openDirect(ben.userId()).chatId();
+            Recorder anaHears = new Recorder(), benHears = new Recorder();
+            try (ParleyClient a = node.connect(ana, anaHears); ParleyClient b = node.connect(ben, benHears)) {
+                for (Recorder r : List.of(anaHears, benHears)) Recorder.await("connected", () -> r.caughtUp.get() > 0);
+                a.send(chat, "warms the chat's members up").get(10, java.util.concurrent.TimeUnit.SECONDS);
+                for (int i = 0; i < 5; i++) { // back to back, often in one read of the socket
+                    a.typing(chat, "typing");
+                    a.send(chat, "sent " + i);
+                }
+                Recorder.await("Ben has them", () -> benHears.in(chat).size() == 6);
+                // Had a typing frame taken effect after its message, it would lapse to paused after 5 s.
+                Thread.sleep(6_500);
+                assertThat(benHears.typings).as("typing ended by the messages, not by a lapse")
+                        .noneMatch(t -> t.state().equals("paused"));
+            }
+        }
+    }
+
+    @Test
     void typingInAChatOneIsNotInIsRefusedAndFloodsAreLimited() throws Exception {
         try (TestNode node = TestNode.start(TestNode.Store.SQLITE)) {
             var ana = node.signUp("Ana");

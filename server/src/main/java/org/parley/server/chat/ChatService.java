@@ -97,6 +97,18 @@ public final class ChatService {
         return m;
     }
 
+    /**
+     * {@link #requireMember} when the chat's members are cached, without reading the store
+     * (so on an event loop); null when they are not cached.
+     */
+    public Membership requireCachedMember(String chatId, String userId) {
+        Validate.id("chatId", chatId);
+        Membership m = memberships.get(chatId);
+        if (m == null) return null;
+        if (m.chat().closedAt() != null || !m.has(userId)) throw new ApiException(ErrorCode.CHAT_NOT_FOUND, "no such chat");
+        return m;
+    }
+
     /** Forgets cached members of a chat after they changed (called on every node through the bus). */
     public void invalidate(String chatId) {
         epoch.incrementAndGet(); // a load that started before this must not be cached

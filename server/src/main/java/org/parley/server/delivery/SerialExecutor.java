@@ -32,6 +32,18 @@ public final class SerialExecutor implements Executor {
         }
     }
 
+    /**
+     * True when no task is queued or running. Asked by the only thread that queues tasks, a
+     * true answer means work done right there comes after what the tasks queued before it
+     * did themselves; not after what they handed on to yet another thread (a task that posts
+     * to an event loop has returned before that post runs).
+     */
+    public boolean idle() {
+        synchronized (tasks) {
+            return !running;
+        }
+    }
+
     private void drain() {
         while (true) {
             Runnable next;

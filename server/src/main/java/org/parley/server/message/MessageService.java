@@ -97,7 +97,20 @@ public final class MessageService implements AutoCloseable {
      * message again; for a REST send (null) every socket gets it.
      */
     public CompletableFuture<Sent> send(Principal p, String chatId, SendMessageRequest request, String originSocketId) {
-        Membership m = chats.requireMember(chatId, p.userId());
+        return send(p, chatId, chats.requireMember(chatId, p.userId()), request, originSocketId);
+    }
+
+    /**
+     * {@link #send} when it reads nothing from the store (the chat's members cached, no reply
+     * to look up, no media), so it may run on an event loop; null when it would read.
+     */
+    public CompletableFuture<Sent> sendIfNoRead(Principal p, String chatId, SendMessageRequest request, String originSocketId) {
+        if (request.replyTo() != null || request.mediaId() != null) return null;
+        Membership m = chats.requireCachedMember(chatId, p.userId());
+        return m == null ? null : send(p, chatId, m, request, originSocketId);
+    }
+
+    private CompletableFuture<Sent> send(Principal p, String chatId, Membership m, SendMessageRequest request, String originSocketId) {
         if (m.chat().onlyAdminsSend() && !m.member(p.userId()).isAdmin()) {
             throw new ApiException(ErrorCode.NOT_ADMIN, "only admins can send in this group");
         }

@@ -111,6 +111,15 @@ public final class ReceiptService implements AutoCloseable {
         return writer.submit(chatId, new Move(chatId, p.userId(), kind, clamped, clock.millis()));
     }
 
+    /**
+     * {@link #markAsync} when it reads nothing from the store (the chat's members cached, the
+     * seq known to exist), so it may run on an event loop; null when it would read.
+     */
+    public CompletableFuture<Boolean> markIfNoRead(Principal p, String chatId, Kind kind, long upToSeq) {
+        if (upToSeq <= 0 || upToSeq > recent.lastSeq(chatId) || chats.requireCachedMember(chatId, p.userId()) == null) return null;
+        return writer.submit(chatId, new Move(chatId, p.userId(), kind, upToSeq, clock.millis()));
+    }
+
     /** Sending a message means its sender has read the chat up to it. */
     public CompletableFuture<Boolean> senderHasRead(Message m) {
         return senderHasRead(m, true);

@@ -62,22 +62,19 @@ class PostgresStoreIT extends StoreContract {
         }
     }
 
-    @Test
-    void receiptMarksWrittenBeforeMigration10AreKept() throws Exception {
-        String older = schema + "_v9";
+    /** A schema migrated to {@code version}, written to with {@code writeOld}, then opened at the latest version for {@code check}. */
+    private void fromVersion(String version, Database.Work<Void> writeOld, java.util.function.BiConsumer<Database, String> check) throws Exception {
+        String older = schema + "_v" + version;
         try {
             PGSimpleDataSource old = new PGSimpleDataSource();
             old.setURL(URL);
             old.setCurrentSchema(older);
-            PooledDatabase.migrate(old, older, false, "9");
+            PooledDatabase.migrate(old, older, false, version);
             try (var c = old.getConnection()) {
-                StoreContract.writeMarksTheOldWay(c);
+                writeOld.run(c);
             }
             try (Database migrated = PostgresDatabase.open(URL, null, null, older, 2)) {
-                StoreContract.assertMarksOfTheOldWay(migrated);
-                assertEquals(List.of("cursor_marks_pkey"), migrated.read(c -> Sql.list(c,
-                        "SELECT indexname FROM pg_indexes WHERE schemaname = ? AND tablename = 'cursor_marks'", rs -> rs.getString(1), older)),
-                        "one index: the key, in the order of the range look-ups");
+                check.accept(migrated, older);
             }
         } finally {
             try (var c = DriverManager.getConnection(URL); var s = c.createStatement()) {
@@ -87,34 +84,36 @@ class PostgresStoreIT extends StoreContract {
     }
 
     @Test
+    void receiptMarksWrittenBeforeMigration10AreKept() throws Exception {
+        fromVersion("9", c -> {
+            StoreContract.writeMarksTheOldWay(c);
+            return null;
+        }, (migrated, older) -> {
+            StoreContract.assertMarksOfTheOldWay(migrated);
+            assertEquals(List.of("cursor_marks_pkey"), migrated.read(c -> Sql.list(c,
+                    "SELECT indexname FROM pg_indexes WHERE schemaname = ? AND tablename = 'cursor_marks'", rs -> rs.getString(1), older)),
+                    "one index: the key, in the order of the range look-ups");
+        });
+    }
+
+    @Test
     void aMessageStoredBeforeMigration11KeepsItsIdAndIsStillFoundWhenSentAgain() throws Exception {
-        String older = schema + "_v10";
-        try {
-            PGSimpleDataSource old = new PGSimpleDataSource();
-            old.setURL(URL);
-            old.setCurrentSchema(older);
-            PooledDatabase.migrate(old, older, false, "10");
-            try (var c = old.getConnection()) {
-                StoreContract.writeAMessageTheOldWay(c);
-            }
-            try (Database migrated = PostgresDatabase.open(URL, null, null, older, 2)) {
-                StoreContract.assertTheMessageOfTheOldWay(migrated);
-                assertEquals(List.of("messages_by_client_id_before_v11", "messages_by_msg_id", "messages_pkey", "messages_with_media"),
-                        migrated.read(c -> Sql.list(c, "SELECT indexname FROM pg_indexes WHERE schemaname = ? AND tablename = 'messages'"
-                                + " ORDER BY indexname", rs -> rs.getString(1), older)),
-                        "no index of client ids for new messages");
-                String plan = migrated.read(c -> {
-                    Sql.update(c, "SET LOCAL enable_seqscan = off"); // the tables are tiny: ask whether the indexes can be used at all
-                    return String.join("\n", Sql.list(c, "EXPLAIN " + SqlMessageStore.existingSql(1), rs -> rs.getString(1),
-                            "c1", MessageIds.of("c1", "ann", "old-1"), "old-1", "ann"));
-                });
-                assertTrue(plan.contains("messages_by_msg_id") && plan.contains("messages_by_client_id_before_v11"), plan);
-            }
-        } finally {
-            try (var c = DriverManager.getConnection(URL); var s = c.createStatement()) {
-                s.execute("DROP SCHEMA IF EXISTS " + older + " CASCADE");
-            }
-        }
+        fromVersion("10", c -> {
+            StoreContract.writeAMessageTheOldWay(c);
+            return null;
+        }, (migrated, older) -> {
+            StoreContract.assertTheMessageOfTheOldWay(migrated);
+            assertEquals(List.of("messages_by_client_id_before_v11", "messages_by_msg_id", "messages_pkey", "messages_with_media"),
+                    migrated.read(c -> Sql.list(c, "SELECT indexname FROM pg_indexes WHERE schemaname = ? AND tablename = 'messages'"
+                            + " ORDER BY indexname", rs -> rs.getString(1), older)),
+                    "no index of client ids for new messages");
+            String plan = migrated.read(c -> {
+                Sql.update(c, "SET LOCAL enable_seqscan = off"); // the tables are tiny: ask whether the indexes can be used at all
+                return String.join("\n", Sql.list(c, "EXPLAIN " + SqlMessageStore.existingSql(1), rs -> rs.getString(1),
+                        "c1", MessageIds.of("c1", "ann", "old-1"), "old-1", "ann"));
+            });
+            assertTrue(plan.contains("messages_by_msg_id") && plan.contains("messages_by_client_id_before_v11"), plan);
+        });
     }
 
     @Override

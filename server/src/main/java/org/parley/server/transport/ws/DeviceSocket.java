@@ -66,7 +66,7 @@ final class DeviceSocket implements WsChannel.Listener {
     private final ChatService chats;
     private final TypingStates typing;
     private final Executor blocking;
-    private final Executor ordered;
+    private final SerialExecutor ordered;
     private final int maxFrameBytes;
     private final int syncBatch;
     private final int syncBytes;
@@ -204,31 +204,54 @@ final class DeviceSocket implements WsChannel.Listener {
     }
 
     private void onSend(Frames.Send s) {
-        try { // after this socket's earlier typing frames
-            ordered.execute(() -> connections.post(context, () -> typing.sent(s.chatId())));
-        } catch (RejectedExecutionException e) {
-            // shutting down: the send below is refused as such
+        if (ordered.idle()) {
+            // nothing of this socket's is queued: its earlier typing frames have posted their
+            // updates to this context already, and this comes after them
+            connections.post(context, () -> typing.sent(s.chatId()));
+        } else {
+            try { // after this socket's earlier typing frames
+                ordered.execute(() -> connections.post(context, () -> typing.sent(s.chatId())));
+            } catch (RejectedExecutionException e) {
+                // shutting down: the send below is refused as such
+            }
         }
-        submit(s.id(), () -> messages.send(principal, s.chatId(), s.request(), id), sent -> {
+        submit(s.id(), () -> messages.sendIfNoRead(principal, s.chatId(), s.request(), id),
+                () -> messages.send(principal, s.chatId(), s.request(), id), sent -> {
             Message m = sent.message();
             return new Frames.Ack(s.id(), m.chatId(), m.clientMsgId(), m.msgId(), m.seq(), m.sentAt(), sent.duplicate());
         });
     }
 
     private void onCursor(String id, String chatId, CursorStore.Kind kind, long upToSeq) {
-        submit(id, () -> receipts.markAsync(principal, chatId, kind, upToSeq), done -> id == null ? null : Frames.Ack.of(id));
+        submit(id, () -> receipts.markIfNoRead(principal, chatId, kind, upToSeq), () -> receipts.markAsync(principal, chatId, kind, upToSeq),
+                done -> id == null ? null : Frames.Ack.of(id));
     }
 
     /**
-     * Validates and queues a write on this socket's ordered executor (so frames keep their
-     * order), then answers on the socket once the store has it.
+     * Validates and queues a write, then answers on the socket once the store has it. When
+     * nothing of this socket's waits on its ordered executor, {@code withoutRead} is tried here
+     * on the event loop (it answers null when it would have to read the store); otherwise, or
+     * then, {@code work} runs on the ordered executor, so frames keep their order either way.
      */
-    private <T> void submit(String id, Supplier<CompletableFuture<T>> work, java.util.function.Function<T, Frames.ServerFrame> answer) {
+    private <T> void submit(String id, Supplier<CompletableFuture<T>> withoutRead, Supplier<CompletableFuture<T>> work,
+            java.util.function.Function<T, Frames.ServerFrame> answer) {
         if (inFlight >= MAX_IN_FLIGHT) {
             error(id, new ApiException(ErrorCode.RATE_LIMITED, "more than " + MAX_IN_FLIGHT + " requests await the store on this socket"));
             return;
         }
         inFlight++;
+        if (ordered.idle()) {
+            CompletableFuture<T> now;
+            try {
+                now = withoutRead.get();
+            } catch (RuntimeException e) {
+                now = CompletableFuture.failedFuture(e);
+            }
+            if (now != null) {
+                answerWhenDone(id, now, answer);
+                return;
+            }
+        }
         try {
             ordered.execute(() -> {
                 CompletableFuture<T> result;
@@ -237,20 +260,24 @@ final class DeviceSocket implements WsChannel.Listener {
                 } catch (RuntimeException e) {
                     result = CompletableFuture.failedFuture(e);
                 }
-                result.whenComplete((value, failure) -> connections.post(context, () -> {
-                    inFlight--;
-                    if (failure != null) {
-                        error(id, failure);
-                    } else {
-                        Frames.ServerFrame frame = answer.apply(value);
-                        if (frame != null) write(frame);
-                    }
-                }));
+                answerWhenDone(id, result, answer);
             });
         } catch (RejectedExecutionException e) {
             inFlight--;
             error(id, new ApiException(ErrorCode.SHUTTING_DOWN, "the node is shutting down"));
         }
+    }
+
+    private <T> void answerWhenDone(String id, CompletableFuture<T> result, java.util.function.Function<T, Frames.ServerFrame> answer) {
+        result.whenComplete((value, failure) -> connections.post(context, () -> {
+            inFlight--;
+            if (failure != null) {
+                error(id, failure);
+            } else {
+                Frames.ServerFrame frame = answer.apply(value);
+                if (frame != null) write(frame);
+            }
+        }));
     }
 
     /**
