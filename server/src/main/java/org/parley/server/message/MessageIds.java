@@ -17,23 +17,15 @@ import java.util.Base64;
  * id the node makes. Its first bit is set, so it never starts with 'A'; ids made from the
  * clock ({@link org.parley.server.app.Ids}), which messages had before migration 11, always
  * do (their first six bits stay zero until the year 2109). That tells old and new apart in SQL
- * ({@link #MADE_FROM_THE_CLOCK}).
+ * ({@link #madeFromTheClock}).
  */
 public final class MessageIds {
-    /** True of a message whose id came from the clock, before migration 11; the predicate of its partial index. */
-    static final String MADE_FROM_THE_CLOCK = "substr(msg_id, 1, 1) = 'A'";
-
-    private static final MessageDigest SHA_256;
-
-    static {
-        try {
-            SHA_256 = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private MessageIds() {}
+
+    /** True of a message whose id ({@code msgIdColumn}) came from the clock, before migration 11; its partial index's predicate. */
+    static String madeFromTheClock(String msgIdColumn) {
+        return "substr(" + msgIdColumn + ", 1, 1) = 'A'";
+    }
 
     public static String of(String chatId, String senderId, String clientMsgId) {
         byte[] chat = chatId.getBytes(StandardCharsets.UTF_8);
@@ -41,13 +33,12 @@ public final class MessageIds {
         byte[] client = clientMsgId.getBytes(StandardCharsets.UTF_8);
         ByteBuffer in = ByteBuffer.allocate(12 + chat.length + sender.length + client.length);
         in.putInt(chat.length).put(chat).putInt(sender.length).put(sender).putInt(client.length).put(client);
-        MessageDigest sha;
+        byte[] id;
         try {
-            sha = (MessageDigest) SHA_256.clone();
-        } catch (CloneNotSupportedException e) {
-            throw new IllegalStateException("SHA-256 cannot be cloned", e);
+            id = java.util.Arrays.copyOf(MessageDigest.getInstance("SHA-256").digest(in.array()), 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
         }
-        byte[] id = java.util.Arrays.copyOf(sha.digest(in.array()), 16);
         id[0] |= (byte) 0x80;
         return Base64.getUrlEncoder().withoutPadding().encodeToString(id);
     }

@@ -134,7 +134,7 @@ public final class SqlMessageStore implements MessageStore {
         return "WITH k (chat_id, msg_id, client_msg_id, sender_id) AS (VALUES " + Sql.rows(rows, 4) + ")"
                 + " SELECT " + M_COLUMNS + " FROM k JOIN messages m ON m.chat_id = k.chat_id AND m.msg_id = k.msg_id"
                 + " UNION ALL SELECT " + M_COLUMNS + " FROM k JOIN messages m ON m.chat_id = k.chat_id AND m.client_msg_id = k.client_msg_id"
-                + " AND m.sender_id = k.sender_id AND " + MessageIds.MADE_FROM_THE_CLOCK.replace("msg_id", "m.msg_id");
+                + " AND m.sender_id = k.sender_id AND " + MessageIds.madeFromTheClock("m.msg_id");
     }
 
     /** The sends of the batch that are stored already, in one statement per {@link #IN_CHUNK} of them. */

@@ -8,7 +8,8 @@ import org.flywaydb.core.Flyway;
 
 /** The transaction discipline shared by both databases: separate pools for writes and reads. */
 abstract class PooledDatabase implements Database {
-    private final HikariDataSource writes;
+    /** The writers' pool (SQLite also runs its checkpoint's last step on it). */
+    final HikariDataSource writes;
     private final HikariDataSource reads;
 
     PooledDatabase(HikariDataSource writes, HikariDataSource reads) {

@@ -26,12 +26,10 @@ public final class SqliteDatabase extends PooledDatabase {
 
     /** How often the log is copied back into the database file ({@link SqliteCheckpointer}). */
     private static final long CHECKPOINT_EVERY_MILLIS = 500;
-    private final HikariDataSource writes;
     private final SqliteCheckpointer checkpointer;
 
     private SqliteDatabase(HikariDataSource writes, HikariDataSource reads, Path file, long checkpointMillis) throws SQLException {
         super(writes, reads);
-        this.writes = writes;
         SQLiteDataSource own = new SQLiteDataSource(config(SQLiteConfig.TransactionMode.DEFERRED, 0));
         own.setUrl(url(file));
         this.checkpointer = new SqliteCheckpointer(this, own.getConnection(), checkpointMillis);

@@ -122,28 +122,33 @@ class SqliteDatabaseTest {
         return Integer.toUnsignedLong(header.getInt(16));
     }
 
-    @Test
-    void receiptMarksWrittenBeforeMigration10AreKept() throws Exception {
+    /** A database migrated to {@code version}, written to with {@code writeOld}, then opened at the latest version. */
+    private SqliteDatabase openAfter(String version, Database.Work<Void> writeOld) throws Exception {
         SQLiteDataSource old = new SQLiteDataSource();
         old.setUrl("jdbc:sqlite:" + data.resolve("parley.db"));
-        PooledDatabase.migrate(old, null, true, "9");
+        PooledDatabase.migrate(old, null, true, version);
         try (Connection c = old.getConnection()) {
-            StoreContract.writeMarksTheOldWay(c);
+            writeOld.run(c);
         }
-        try (SqliteDatabase db = SqliteDatabase.open(data)) {
+        return SqliteDatabase.open(data);
+    }
+
+    @Test
+    void receiptMarksWrittenBeforeMigration10AreKept() throws Exception {
+        try (SqliteDatabase db = openAfter("9", c -> {
+            StoreContract.writeMarksTheOldWay(c);
+            return null;
+        })) {
             StoreContract.assertMarksOfTheOldWay(db);
         }
     }
 
     @Test
     void aMessageStoredBeforeMigration11KeepsItsIdAndIsStillFoundWhenSentAgain() throws Exception {
-        SQLiteDataSource old = new SQLiteDataSource();
-        old.setUrl("jdbc:sqlite:" + data.resolve("parley.db"));
-        PooledDatabase.migrate(old, null, true, "10");
-        try (Connection c = old.getConnection()) {
+        try (SqliteDatabase db = openAfter("10", c -> {
             StoreContract.writeAMessageTheOldWay(c);
-        }
-        try (SqliteDatabase db = SqliteDatabase.open(data)) {
+            return null;
+        })) {
             StoreContract.assertTheMessageOfTheOldWay(db);
         }
     }
