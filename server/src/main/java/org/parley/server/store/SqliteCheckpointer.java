@@ -1,5 +1,7 @@
 package org.parley.server.store;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.TimeUnit;
@@ -11,15 +13,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Left to itself, SQLite checkpoints inside the commit that takes the log past 1,000
  * pages: that commit, and every write queued behind the one write connection, waits while
- * the pages are copied and the database file synced. Here a thread of its own copies
- * what has been committed (a passive checkpoint: writers go on meanwhile), then, on the
- * write connection between two transactions, what was committed during that copy, so
- * the next commit starts the log from its beginning (unless a read still runs on an older
- * snapshot: then a later round does). Writes wait only for that rest and
- * the database file's sync (SQLite syncs the file only when a checkpoint copies
- * everything): a few milliseconds when idle, tens under a saturated disk. A page a busy
- * chat changes many times between two rounds is copied once, which writes the disk a
- * quarter less than checkpointing every 1,000 pages (benchmarks.md, 17).
+ * the pages are copied and the database file synced. Here a thread of its own copies what
+ * has been committed every {@code intervalMillis} (a passive checkpoint: writers go on
+ * meanwhile). Those copies only fill the page cache; the disk sees a page when the file is
+ * synced, once however often it was copied. Every {@link #RESTART_EVERY}th time, or sooner
+ * when the log passes {@link #RESTART_PAGES}, the thread syncs the database file itself,
+ * still off the writers' path, copies what was committed during that sync, and then, on the
+ * write connection between two transactions, copies the little that is left and lets SQLite
+ * sync it, so the next commit starts the log from its beginning (unless a read still runs
+ * on an older snapshot: then a later round does). Writes wait only for that last step. A
+ * page a busy chat changes many times between two syncs reaches the disk once
+ * (benchmarks.md, 17 and 20).
  *
  * <p>The writers keep an automatic checkpoint as a backstop, at {@link #BACKSTOP_PAGES},
  * for when this thread falls behind or has stopped. Durability is SQLite's own either way:
@@ -30,7 +34,11 @@ final class SqliteCheckpointer implements AutoCloseable {
     /** The writers' own checkpoint step (SQLite's default is 1,000 pages). */
     static final int BACKSTOP_PAGES = 40_000;
     /** The log file's size kept when it starts over (SQLite's journal_size_limit). */
-    static final long LOG_KEPT_BYTES = 64L << 20;
+    static final long LOG_KEPT_BYTES = 128L << 20;
+    /** Every how many copies the file is synced and the log started over. */
+    static final int RESTART_EVERY = 4;
+    /** A log this long starts over at the next copy whatever the count: well before the writers' backstop. */
+    static final int RESTART_PAGES = BACKSTOP_PAGES / 2;
     private static final long WARN_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     /**
@@ -50,17 +58,24 @@ final class SqliteCheckpointer implements AutoCloseable {
 
     private final SqliteDatabase db;
     private final Connection own;
+    /**
+     * The database file, to sync it without the write connection. Open as long as the
+     * database: closing any descriptor of the file would drop SQLite's locks on it.
+     */
+    private final FileChannel file;
     private final long intervalMillis;
     private final Thread thread;
     private volatile boolean closing;
     /** The log's length when a rest last copied all of it: an idle node's log is not copied twice. */
     private int restedAt = -1;
     private long lastWarning = System.nanoTime() - WARN_EVERY_NANOS;
+    private long copies;
 
-    /** Starts a thread that checkpoints every {@code intervalMillis} (none when it is 0: see {@link #round}). */
-    SqliteCheckpointer(SqliteDatabase db, Connection own, long intervalMillis) {
+    /** Starts a thread that copies the log back every {@code intervalMillis} (none when it is 0: see {@link #round}). */
+    SqliteCheckpointer(SqliteDatabase db, Connection own, FileChannel file, long intervalMillis) {
         this.db = db;
         this.own = own;
+        this.file = file;
         this.intervalMillis = intervalMillis;
         this.thread = intervalMillis > 0 ? Thread.ofPlatform().name("sqlite-checkpointer").daemon(true).start(this::run) : null;
     }
@@ -69,7 +84,7 @@ final class SqliteCheckpointer implements AutoCloseable {
         while (!closing) {
             try {
                 TimeUnit.MILLISECONDS.sleep(intervalMillis);
-                round();
+                if (++copies % RESTART_EVERY == 0 || passive(own).logPages() >= RESTART_PAGES) round();
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException | SQLException e) {
@@ -82,10 +97,23 @@ final class SqliteCheckpointer implements AutoCloseable {
         }
     }
 
-    /** One round: passive copies while writers go on, then the rest between two write transactions. */
+    /**
+     * One round that starts the log over: a copy and a sync of the file while writers go on,
+     * a second copy of what they committed meanwhile, then the rest between two write
+     * transactions.
+     */
     Progress round() throws SQLException {
         Progress p = passive(own);
         if (p.busy() || p.logPages() == 0 || (p.complete() && p.logPages() == restedAt)) return p; // nothing to do now
+        // A passive copy syncs the file only when no commit came during it, which under load is
+        // never: without this, the step below would sync everything copied since the last round
+        // while the writers wait (50-400 ms on a busy disk, benchmarks.md 20).
+        try {
+            file.force(false);
+        } catch (IOException e) {
+            throw new SQLException("syncing the database file: " + e.getMessage(), e);
+        }
+        passive(own);
         Progress rest = db.betweenWrites(SqliteCheckpointer::passive);
         // A reader still on an older snapshot can keep the rest from copying everything: try again next round.
         restedAt = rest.complete() ? rest.logPages() : -1;

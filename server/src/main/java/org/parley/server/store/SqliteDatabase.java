@@ -2,7 +2,9 @@ package org.parley.server.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -28,11 +30,15 @@ public final class SqliteDatabase extends PooledDatabase {
     private static final long CHECKPOINT_EVERY_MILLIS = 500;
     private final SqliteCheckpointer checkpointer;
 
-    private SqliteDatabase(HikariDataSource writes, HikariDataSource reads, Path file, long checkpointMillis) throws SQLException {
+    /** The database file, for the checkpointer's syncs; closed after every connection (see {@link #close}). */
+    private final FileChannel file;
+
+    private SqliteDatabase(HikariDataSource writes, HikariDataSource reads, Path file, long checkpointMillis) throws SQLException, IOException {
         super(writes, reads);
         SQLiteDataSource own = new SQLiteDataSource(config(SQLiteConfig.TransactionMode.DEFERRED, 0));
         own.setUrl(url(file));
-        this.checkpointer = new SqliteCheckpointer(this, own.getConnection(), checkpointMillis);
+        this.file = FileChannel.open(file, StandardOpenOption.READ);
+        this.checkpointer = new SqliteCheckpointer(this, own.getConnection(), this.file, checkpointMillis);
     }
 
     public static SqliteDatabase open(Path dataDir) {
@@ -53,7 +59,7 @@ public final class SqliteDatabase extends PooledDatabase {
             migrate(writes, null, true);
             reads = pool(url(file), "sqlite-read", 4, SQLiteConfig.TransactionMode.DEFERRED, 0);
             return new SqliteDatabase(writes, reads, file, checkpointMillis);
-        } catch (RuntimeException | SQLException e) {
+        } catch (RuntimeException | SQLException | IOException e) {
             if (reads != null) reads.close();
             writes.close();
             if (e instanceof RuntimeException r) throw r;
@@ -131,6 +137,11 @@ public final class SqliteDatabase extends PooledDatabase {
     public void close() {
         checkpointer.close();
         super.close();
+        try {
+            file.close(); // last: closing a descriptor of the file drops the process's SQLite locks on it
+        } catch (IOException e) {
+            throw new StoreException("closing " + e.getMessage(), e);
+        }
     }
 
     @Override
