@@ -1,7 +1,7 @@
 package org.parley.server.store;
 
-import java.io.IOException;
-import java.nio.channels.FileChannel;
+import java.io.FileDescriptor;
+import java.io.SyncFailedException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.TimeUnit;
@@ -15,15 +15,15 @@ import org.slf4j.LoggerFactory;
  * pages: that commit, and every write queued behind the one write connection, waits while
  * the pages are copied and the database file synced. Here a thread of its own copies what
  * has been committed every {@code intervalMillis} (a passive checkpoint: writers go on
- * meanwhile). Those copies only fill the page cache; the disk sees a page when the file is
- * synced, once however often it was copied. Every {@link #RESTART_EVERY}th time, or sooner
- * when the log passes {@link #RESTART_PAGES}, the thread syncs the database file itself,
- * still off the writers' path, copies what was committed during that sync, and then, on the
- * write connection between two transactions, copies the little that is left and lets SQLite
- * sync it, so the next commit starts the log from its beginning (unless a read still runs
- * on an older snapshot: then a later round does). Writes wait only for that last step. A
- * page a busy chat changes many times between two syncs reaches the disk once
- * (benchmarks.md, 17 and 20).
+ * meanwhile). Those copies only fill the page cache (unless one copies everything, which
+ * SQLite then syncs); the disk sees a page when the file is synced, once however often it
+ * was copied. Every {@link #RESTART_EVERY}th time, or sooner when the log passes {@link
+ * #RESTART_PAGES}, the thread syncs the database file itself, still off the writers' path,
+ * copies what was committed during that sync, and then, on the write connection between two
+ * transactions, copies the little that is left and lets SQLite sync it, so the next commit
+ * starts the log from its beginning (unless a read still runs on an older snapshot: then a
+ * later round does). Writes wait only for that last step. A page a busy chat changes many
+ * times between two syncs reaches the disk once (benchmarks.md, 17 and 20).
  *
  * <p>The writers keep an automatic checkpoint as a backstop, at {@link #BACKSTOP_PAGES},
  * for when this thread falls behind or has stopped. Durability is SQLite's own either way:
@@ -33,7 +33,11 @@ final class SqliteCheckpointer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SqliteCheckpointer.class);
     /** The writers' own checkpoint step (SQLite's default is 1,000 pages). */
     static final int BACKSTOP_PAGES = 40_000;
-    /** The log file's size kept when it starts over (SQLite's journal_size_limit). */
+    /**
+     * The log file's size kept when it starts over (SQLite's journal_size_limit): above the
+     * about 82 MB of {@link #RESTART_PAGES}, so a busy node's log file is not cut and grown
+     * again every round.
+     */
     static final long LOG_KEPT_BYTES = 128L << 20;
     /** Every how many copies the file is synced and the log started over. */
     static final int RESTART_EVERY = 4;
@@ -62,7 +66,7 @@ final class SqliteCheckpointer implements AutoCloseable {
      * The database file, to sync it without the write connection. Open as long as the
      * database: closing any descriptor of the file would drop SQLite's locks on it.
      */
-    private final FileChannel file;
+    private final FileDescriptor file;
     private final long intervalMillis;
     private final Thread thread;
     private volatile boolean closing;
@@ -72,7 +76,7 @@ final class SqliteCheckpointer implements AutoCloseable {
     private long copies;
 
     /** Starts a thread that copies the log back every {@code intervalMillis} (none when it is 0: see {@link #round}). */
-    SqliteCheckpointer(SqliteDatabase db, Connection own, FileChannel file, long intervalMillis) {
+    SqliteCheckpointer(SqliteDatabase db, Connection own, FileDescriptor file, long intervalMillis) {
         this.db = db;
         this.own = own;
         this.file = file;
@@ -84,7 +88,7 @@ final class SqliteCheckpointer implements AutoCloseable {
         while (!closing) {
             try {
                 TimeUnit.MILLISECONDS.sleep(intervalMillis);
-                if (++copies % RESTART_EVERY == 0 || passive(own).logPages() >= RESTART_PAGES) round();
+                tick();
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException | SQLException e) {
@@ -95,6 +99,14 @@ final class SqliteCheckpointer implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** One copy; every {@link #RESTART_EVERY}th, or once the log is long, a round that starts it over. True when it was one. */
+    boolean tick() throws SQLException {
+        if (++copies % RESTART_EVERY != 0 && passive(own).logPages() < RESTART_PAGES) return false;
+        copies = 0;
+        round();
+        return true;
     }
 
     /**
@@ -109,8 +121,8 @@ final class SqliteCheckpointer implements AutoCloseable {
         // never: without this, the step below would sync everything copied since the last round
         // while the writers wait (50-400 ms on a busy disk, benchmarks.md 20).
         try {
-            file.force(false);
-        } catch (IOException e) {
+            file.sync();
+        } catch (SyncFailedException e) {
             throw new SQLException("syncing the database file: " + e.getMessage(), e);
         }
         passive(own);

@@ -2,9 +2,8 @@ package org.parley.server.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import java.nio.channels.FileChannel;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -30,15 +29,29 @@ public final class SqliteDatabase extends PooledDatabase {
     private static final long CHECKPOINT_EVERY_MILLIS = 500;
     private final SqliteCheckpointer checkpointer;
 
-    /** The database file, for the checkpointer's syncs; closed after every connection (see {@link #close}). */
-    private final FileChannel file;
+    /**
+     * A descriptor of the database file, for the checkpointer's syncs. Closed after every
+     * connection (see {@link #close}): closing any descriptor of the file drops the
+     * process's SQLite locks on it. Not a FileChannel, which an interrupt would close.
+     */
+    private final RandomAccessFile file;
 
-    private SqliteDatabase(HikariDataSource writes, HikariDataSource reads, Path file, long checkpointMillis) throws SQLException, IOException {
+    private SqliteDatabase(HikariDataSource writes, HikariDataSource reads, Path path, RandomAccessFile file, long checkpointMillis)
+            throws SQLException {
         super(writes, reads);
+        this.file = file;
         SQLiteDataSource own = new SQLiteDataSource(config(SQLiteConfig.TransactionMode.DEFERRED, 0));
-        own.setUrl(url(file));
-        this.file = FileChannel.open(file, StandardOpenOption.READ);
-        this.checkpointer = new SqliteCheckpointer(this, own.getConnection(), this.file, checkpointMillis);
+        own.setUrl(url(path));
+        Connection ownConnection = own.getConnection();
+        try {
+            this.checkpointer = new SqliteCheckpointer(this, ownConnection, file.getFD(), checkpointMillis);
+        } catch (IOException e) {
+            ownConnection.close();
+            throw new SQLException("the database file's descriptor: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            ownConnection.close();
+            throw e;
+        }
     }
 
     public static SqliteDatabase open(Path dataDir) {
@@ -55,13 +68,16 @@ public final class SqliteDatabase extends PooledDatabase {
         Path file = dataDir.resolve("parley.db").toAbsolutePath();
         HikariDataSource writes = pool(url(file), "sqlite-write", 1, SQLiteConfig.TransactionMode.IMMEDIATE, SqliteCheckpointer.BACKSTOP_PAGES);
         HikariDataSource reads = null;
+        RandomAccessFile handle = null;
         try {
             migrate(writes, null, true);
             reads = pool(url(file), "sqlite-read", 4, SQLiteConfig.TransactionMode.DEFERRED, 0);
-            return new SqliteDatabase(writes, reads, file, checkpointMillis);
+            handle = new RandomAccessFile(file.toFile(), "rw"); // the file exists: the first connection made it
+            return new SqliteDatabase(writes, reads, file, handle, checkpointMillis);
         } catch (RuntimeException | SQLException | IOException e) {
             if (reads != null) reads.close();
             writes.close();
+            closeLast(handle);
             if (e instanceof RuntimeException r) throw r;
             throw new StoreException("cannot open " + file + ": " + e.getMessage(), e);
         }
@@ -128,6 +144,11 @@ public final class SqliteDatabase extends PooledDatabase {
         }
     }
 
+    /** One tick of {@link SqliteCheckpointer}'s thread now (tests): true when it started the log over. */
+    boolean tick() throws SQLException {
+        return checkpointer.tick();
+    }
+
     /** One round of {@link SqliteCheckpointer} now (tests). */
     SqliteCheckpointer.Progress checkpoint() throws SQLException {
         return checkpointer.round();
@@ -135,12 +156,21 @@ public final class SqliteDatabase extends PooledDatabase {
 
     @Override
     public void close() {
-        checkpointer.close();
-        super.close();
         try {
-            file.close(); // last: closing a descriptor of the file drops the process's SQLite locks on it
+            checkpointer.close();
+            super.close();
+        } finally {
+            closeLast(file);
+        }
+    }
+
+    /** Closes the database file's own descriptor, once SQLite's connections are closed. */
+    private static void closeLast(RandomAccessFile file) {
+        if (file == null) return;
+        try {
+            file.close();
         } catch (IOException e) {
-            throw new StoreException("closing " + e.getMessage(), e);
+            // nothing was written through it
         }
     }
 

@@ -80,6 +80,35 @@ class SqliteDatabaseTest {
     }
 
     @Test
+    void everyFourthCopyStartsTheLogOverAndAnIdleLogIsNotCopiedAgain() throws Exception {
+        try (SqliteDatabase db = SqliteDatabase.open(data, 0)) { // no thread: the test runs the copies
+            for (int round = 0; round < 2; round++) {
+                for (int copy = 1; copy <= SqliteCheckpointer.RESTART_EVERY; copy++) {
+                    String chat = "c" + round + "-" + copy;
+                    db.write(c -> Sql.update(c, "INSERT INTO chat_log (chat_id, last_seq, last_at) VALUES (?, 1, 1)", chat));
+                    assertEquals(copy == SqliteCheckpointer.RESTART_EVERY, db.tick(), "copy " + copy + " of round " + round);
+                }
+            }
+            SqliteCheckpointer.Progress idle = db.checkpoint();
+            assertTrue(idle.complete(), "nothing left to copy: " + idle);
+        }
+    }
+
+    @Test
+    void aClosedDatabaseOpensAgainWithEverythingItCommitted() throws Exception {
+        try (SqliteDatabase db = SqliteDatabase.open(data)) {
+            for (int i = 0; i < 50; i++) {
+                String chat = "c" + i;
+                db.write(c -> Sql.update(c, "INSERT INTO chat_log (chat_id, last_seq, last_at) VALUES (?, 1, 1)", chat));
+            }
+        }
+        try (SqliteDatabase db = SqliteDatabase.open(data)) {
+            db.write(c -> Sql.update(c, "INSERT INTO chat_log (chat_id, last_seq, last_at) VALUES ('again', 1, 1)"));
+            assertEquals(51L, (long) db.read(c -> Sql.one(c, "SELECT COUNT(*) FROM chat_log", rs -> rs.getLong(1)).orElseThrow()));
+        }
+    }
+
+    @Test
     void receiptMarksAreOneTreeThatTheRangeLookUpsSearch() throws Exception {
         try (SqliteDatabase db = SqliteDatabase.open(data)) {
             db.read(c -> {
