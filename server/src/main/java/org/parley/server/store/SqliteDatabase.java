@@ -17,7 +17,8 @@ import org.sqlite.SQLiteException;
  * The embedded store: one SQLite file in WAL mode with {@code synchronous=FULL}, so a
  * committed transaction survives power loss. SQLite has one writer at a time, so writes
  * go through a single connection whose transactions start IMMEDIATE (never a lock
- * upgrade that fails); reads use a small pool and see the last commit. Each connection
+ * upgrade that fails), and a write that waits for it joins the transaction in progress
+ * ({@link CombinedWrites}); reads use a small pool and see the last commit. Each connection
  * keeps its compiled statements ({@link StatementCache}). The log is copied back into the
  * database file by a thread of its own ({@link SqliteCheckpointer}), not by the commits.
  */
@@ -28,6 +29,7 @@ public final class SqliteDatabase extends PooledDatabase {
     /** How often the log is copied back into the database file ({@link SqliteCheckpointer}). */
     private static final long CHECKPOINT_EVERY_MILLIS = 500;
     private final SqliteCheckpointer checkpointer;
+    private final CombinedWrites combined;
 
     /**
      * A descriptor of the database file, for the checkpointer's syncs. Closed after every
@@ -39,6 +41,7 @@ public final class SqliteDatabase extends PooledDatabase {
     private SqliteDatabase(HikariDataSource writes, HikariDataSource reads, Path path, RandomAccessFile file, long checkpointMillis)
             throws SQLException {
         super(writes, reads);
+        this.combined = new CombinedWrites(writes);
         this.file = file;
         SQLiteDataSource own = new SQLiteDataSource(config(SQLiteConfig.TransactionMode.DEFERRED, 0));
         own.setUrl(url(path));
@@ -99,6 +102,10 @@ public final class SqliteDatabase extends PooledDatabase {
             config.setPragma(SQLiteConfig.Pragma.WAL_AUTOCHECKPOINT, Integer.toString(autoCheckpointPages));
             // a log that once grew (a long read held it) is cut back to this when it starts over
             config.setPragma(SQLiteConfig.Pragma.JOURNAL_SIZE_LIMIT, Long.toString(SqliteCheckpointer.LOG_KEPT_BYTES));
+            // A combined write's savepoint keeps the pages it changes in a sub-journal: in memory, not
+            // a temporary file on disk (about 4 KB written per message otherwise, benchmarks.md 21).
+            // The writes' sorts and temporary trees stay in memory too; they are small.
+            config.setTempStore(SQLiteConfig.TempStore.MEMORY);
         }
         config.setGetGeneratedKeys(false); // never read; else the driver matches every update's SQL against a pattern
         return config;
@@ -120,6 +127,22 @@ public final class SqliteDatabase extends PooledDatabase {
         hikari.setAutoCommit(false);
         hikari.setConnectionTimeout(10_000);
         return new HikariDataSource(hikari);
+    }
+
+    /** Runs {@code work} in one transaction, shared with the writes that queued meanwhile ({@link CombinedWrites}). */
+    @Override
+    public <T> T write(Work<T> work) {
+        return combined.write(work);
+    }
+
+    /** Transactions the writes committed (tests). */
+    long commits() {
+        return combined.commits();
+    }
+
+    /** Writes waiting for the write connection (tests). */
+    int waitingWrites() {
+        return combined.waiting();
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.parley.server.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -12,6 +13,12 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.parley.server.message.SqlMessageStore;
@@ -105,6 +112,99 @@ class SqliteDatabaseTest {
         try (SqliteDatabase db = SqliteDatabase.open(data)) {
             db.write(c -> Sql.update(c, "INSERT INTO chat_log (chat_id, last_seq, last_at) VALUES ('again', 1, 1)"));
             assertEquals(51L, (long) db.read(c -> Sql.one(c, "SELECT COUNT(*) FROM chat_log", rs -> rs.getLong(1)).orElseThrow()));
+        }
+    }
+
+    @Test
+    void writesQueuedWhileOneRunsShareItsCommitAndOneThatFailsFailsAlone() throws Exception {
+        try (SqliteDatabase db = SqliteDatabase.open(data, 0)) {
+            long commitsBefore = db.commits();
+            Combined run = combined(db, false);
+            assertEquals(List.of("first", "second"), run.rows(), "the failed write left nothing; its neighbours committed");
+            assertTrue(run.failure() instanceof StoreException, "an SQL failure comes wrapped as before: " + run.failure());
+            assertTrue(run.failure().getCause() instanceof SQLException s && db.isUniqueViolation(s), "its cause kept: " + run.failure());
+            assertEquals(commitsBefore + 1, db.commits(), "one commit for the three");
+        }
+    }
+
+    @Test
+    void whenTheRunningWriteFailsTheQueuedOnesStillCommit() throws Exception {
+        try (SqliteDatabase db = SqliteDatabase.open(data, 0)) {
+            long commitsBefore = db.commits();
+            Combined run = combined(db, true);
+            assertEquals(List.of("second"), run.rows(), "the first write's row rolled back, the queued good one committed");
+            assertEquals(IllegalStateException.class, run.failure().getClass(), "other failures pass through as they were thrown");
+            assertEquals(commitsBefore + 1, db.commits());
+        }
+    }
+
+    @Test
+    void aWriteInsideAWriteFailsAtOnceInsteadOfWaitingForItself() {
+        try (SqliteDatabase db = SqliteDatabase.open(data, 0)) {
+            assertThrows(IllegalStateException.class, () -> db.write(c -> db.write(inner -> null)));
+            assertEquals(1, (int) db.write(c -> Sql.update(c, "INSERT INTO chat_log (chat_id, last_seq, last_at) VALUES ('after', 1, 1)")),
+                    "the connection is still usable");
+        }
+    }
+
+    private record Combined(List<String> rows, Throwable failure) {}
+
+    /**
+     * A first write ('first') holds the connection until two more have queued: one that fails
+     * (inserting 'first' again, or throwing when {@code firstFails}) and 'second'; then the
+     * first ends, failing too when {@code firstFails}. Answers the chats committed and the
+     * failing write's failure.
+     */
+    private static Combined combined(SqliteDatabase db, boolean firstFails) throws Exception {
+        ExecutorService threads = Executors.newFixedThreadPool(3); // not the common pool: it has one thread on two cores
+        try {
+            CountDownLatch running = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            Future<Object> first = threads.submit(() -> db.write(c -> {
+                Sql.update(c, "INSERT INTO chat_log (chat_id, last_seq, last_at) VALUES ('first', 1, 1)");
+                running.countDown();
+                awaitQuietly(release);
+                if (firstFails) throw new IllegalStateException("first fails");
+                return null;
+            }));
+            assertTrue(running.await(10, TimeUnit.SECONDS));
+            Future<Object> failing = threads.submit(() -> db.write(c -> {
+                Sql.update(c, "INSERT INTO chat_log (chat_id, last_seq, last_at) VALUES ('failing', 1, 1)");
+                if (firstFails) throw new IllegalStateException("this one fails");
+                return Sql.update(c, "INSERT INTO chat_log (chat_id, last_seq, last_at) VALUES ('first', 1, 1)"); // taken
+            }));
+            awaitWaiting(db, 1);
+            Future<Integer> second = threads.submit(() -> db.write(c -> Sql.update(c,
+                    "INSERT INTO chat_log (chat_id, last_seq, last_at) VALUES ('second', 1, 1)")));
+            awaitWaiting(db, 2);
+            release.countDown();
+
+            assertEquals(1, second.get(10, TimeUnit.SECONDS));
+            Throwable failed = assertThrows(ExecutionException.class, () -> failing.get(10, TimeUnit.SECONDS)).getCause();
+            if (firstFails) {
+                assertEquals("first fails", assertThrows(ExecutionException.class, () -> first.get(10, TimeUnit.SECONDS)).getCause().getMessage());
+            } else {
+                first.get(10, TimeUnit.SECONDS);
+            }
+            return new Combined(db.read(c -> Sql.list(c, "SELECT chat_id FROM chat_log ORDER BY chat_id", rs -> rs.getString(1))), failed);
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    private static void awaitWaiting(SqliteDatabase db, int writes) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (db.waitingWrites() < writes) {
+            if (System.nanoTime() > deadline) throw new AssertionError("never queued: " + writes + " writes");
+            Thread.sleep(1);
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            if (!latch.await(10, TimeUnit.SECONDS)) throw new IllegalStateException("never released");
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
         }
     }
 
