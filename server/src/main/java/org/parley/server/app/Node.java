@@ -214,7 +214,7 @@ public final class Node implements AutoCloseable {
                 api.install(router);
                 return router;
             };
-            // One server per event loop; Vert.x shares the port among them (with port 0, one random port).
+            // One server per event loop, all on one port (with port 0, one random port).
             deploy(options, routers, boundPort, instances);
             this.port = boundPort.get();
             long pingMs = config.wsPingIntervalSeconds() * 1000L;
@@ -261,7 +261,10 @@ public final class Node implements AutoCloseable {
         Future<String> deployed = vertx.deployVerticle(() -> new VerticleBase() {
             @Override
             public Future<?> start() {
-                return vertx.createHttpServer(options).requestHandler(routers.get()).listen(config.port()).onSuccess(s -> port.set(s.actualPort()));
+                // listen(port) alone would take 0.0.0.0 whatever options.host says. Port 0 would give each
+                // instance a random port of its own, one event loop each; a negative port is one random port they share.
+                return vertx.createHttpServer(options).requestHandler(routers.get()).listen(config.port() == 0 ? -1 : config.port(), config.host())
+                        .onSuccess(s -> port.set(s.actualPort()));
             }
         }, new DeploymentOptions().setInstances(instances));
         try {
