@@ -38,27 +38,43 @@ final class Accounts {
 
     /** Signs up {@code n} new users, 32 at a time. */
     List<User> signUp(int n) throws Exception {
+        return thirtyTwoAtATime(n, i -> {
+            String phone = "+1555" + String.format("%08d", (phoneBase + i) % 100_000_000L);
+            String code = call("POST", "/v1/auth/code", null, "{\"phone\":\"" + phone + "\"}").path("devCode").asText(null);
+            if (code == null) throw new IllegalStateException("the node returns no dev codes: start it with auth.devCodes=true");
+            JsonNode t = call("POST", "/v1/auth/token", null, "{\"phone\":\"" + phone + "\",\"code\":\"" + code + "\",\"deviceName\":\"bench\"}");
+            return new User(t.get("userId").asText(), t.get("token").asText());
+        });
+    }
+
+    /** Opens the direct chat of {@code a.get(i)} with {@code b.get(i)} for each i, 32 at a time; their ids in that order. */
+    List<String> openDirects(List<User> a, List<User> b) throws Exception {
+        return thirtyTwoAtATime(a.size(), i -> openDirect(a.get(i), b.get(i)));
+    }
+
+    private interface Call<T> {
+        T run(int i) throws Exception;
+    }
+
+    /** {@code call} for 0..n-1 on virtual threads, at most 32 at once; the results in that order. */
+    private static <T> List<T> thirtyTwoAtATime(int n, Call<T> call) throws Exception {
         Semaphore window = new Semaphore(32);
-        List<Future<User>> futures = new ArrayList<>();
+        List<Future<T>> futures = new ArrayList<>();
         try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < n; i++) {
-                String phone = "+1555" + String.format("%08d", (phoneBase + i) % 100_000_000L);
+                int index = i;
                 futures.add(pool.submit(() -> {
                     window.acquire();
                     try {
-                        String code = call("POST", "/v1/auth/code", null, "{\"phone\":\"" + phone + "\"}")
-                                .path("devCode").asText(null);
-                        if (code == null) throw new IllegalStateException("the node returns no dev codes: start it with auth.devCodes=true");
-                        JsonNode t = call("POST", "/v1/auth/token", null, "{\"phone\":\"" + phone + "\",\"code\":\"" + code + "\",\"deviceName\":\"bench\"}");
-                        return new User(t.get("userId").asText(), t.get("token").asText());
+                        return call.run(index);
                     } finally {
                         window.release();
                     }
                 }));
             }
-            List<User> users = new ArrayList<>(n);
-            for (Future<User> f : futures) users.add(f.get());
-            return users;
+            List<T> results = new ArrayList<>(n);
+            for (Future<T> f : futures) results.add(f.get());
+            return results;
         }
     }
 

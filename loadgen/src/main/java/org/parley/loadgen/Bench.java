@@ -28,6 +28,7 @@ public final class Bench {
         Options o;
         try {
             o = Options.parse(args);
+            if (List.of("idle", "reconnect").contains(o.scenario())) DriverProcess.checkFileLimit(o, DriverProcess.openFileLimit());
         } catch (IllegalArgumentException e) {
             System.err.println("bench: " + e.getMessage());
             System.exit(2);

@@ -88,7 +88,7 @@ final class Ejabberd {
             }
         };
         try {
-            NodeUnderTest.awaitHealthy(uri, p, "/api/status", dir.resolve("ejabberd.out"));
+            NodeUnderTest.awaitHealthy(uri, p, "/api/status", dir.resolve("ejabberd.out"), 60);
             long beam = p.descendants().filter(h -> h.info().command().orElse("").contains("beam")).mapToLong(ProcessHandle::pid)
                     .findFirst().orElse(-1);
             return new Started(server, new NodeUnderTest(uri, p, beam, "ejabberd/postgres", stop));

@@ -1,7 +1,6 @@
 package org.parley.loadgen;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,33 +10,36 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The server being measured: a Parley node started by bench as its own process (so its memory
  * and CPU can be read from /proc), an already running one given with --target, or an ejabberd
- * started by {@link Ejabberd} for {@code ./bench compare}.
+ * started by {@link Ejabberd} for {@code ./bench compare}. With {@code --nodes N} it is N node
+ * processes on one PostgreSQL schema, whose memory and CPU are reported summed.
  */
 final class NodeUnderTest implements AutoCloseable {
-    private final URI uri;
-    private final Process process;
-    /** The process whose CPU and memory are reported (ejabberd's Erlang VM runs below a shell). */
-    private final long statsPid;
+    private final List<URI> uris;
+    private final List<Process> processes;
+    /** The processes whose CPU and memory are reported (ejabberd's Erlang VM runs below a shell). */
+    private final List<Long> statsPids;
     private final String store;
     private final AutoCloseable stop;
-    /** Run once the process has ended: removes what a node started here stored; or null. */
+    /** Run once the processes have ended: removes what the nodes started here stored; or null. */
     private final AutoCloseable cleanUp;
     private long cpuTicksAtMark;
     private long markNanos;
 
     NodeUnderTest(URI uri, Process process, long statsPid, String store, AutoCloseable stop) {
-        this(uri, process, statsPid, store, stop, null);
+        this(List.of(uri), process == null ? List.of() : List.of(process), statsPid < 0 ? List.of() : List.of(statsPid), store, stop, null);
     }
 
-    private NodeUnderTest(URI uri, Process process, long statsPid, String store, AutoCloseable stop, AutoCloseable cleanUp) {
+    private NodeUnderTest(List<URI> uris, List<Process> processes, List<Long> statsPids, String store, AutoCloseable stop, AutoCloseable cleanUp) {
         this.cleanUp = cleanUp;
-        this.uri = uri;
-        this.process = process;
-        this.statsPid = statsPid;
+        this.uris = List.copyOf(uris);
+        this.processes = List.copyOf(processes);
+        this.statsPids = List.copyOf(statsPids);
         this.store = store;
         this.stop = stop;
     }
@@ -47,22 +49,82 @@ final class NodeUnderTest implements AutoCloseable {
                 "target", null);
     }
 
+    /**
+     * Starts {@code o.nodes()} nodes. Several share one PostgreSQL schema (the first runs the
+     * migrations before the others start) and each gets a smaller heap than a lone node and a
+     * share of 80 connections (at most 16, a lone node's pool), so that a dozen fit this
+     * machine's memory and PostgreSQL's 100 connections.
+     */
     static NodeUnderTest start(Options o) throws Exception {
         String jar = System.getProperty("parley.serverJar");
         if (jar == null || !Files.exists(Path.of(jar))) throw new IllegalStateException("server jar not found: " + jar + " (run ./bench, which builds it)");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
+        String schema = o.store().equals("postgres") ? "bench_" + Long.toHexString(System.nanoTime()) : null;
+        List<Path> dirs = new ArrayList<>();
+        List<Process> started = java.util.Collections.synchronizedList(new ArrayList<>());
+        // A bench stopped with Ctrl-C or kill, even while its nodes start, still stops them (close() does more when it gets to run).
+        Thread stopOnExit = new Thread(() -> {
+            synchronized (started) {
+                started.forEach(Process::destroy);
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(stopOnExit);
+        List<URI> uris = new ArrayList<>();
+        NodeUnderTest node = null;
+        try {
+            for (int i = 0; i < o.nodes(); i++) {
+                Path data = Files.createTempDirectory("parley-bench");
+                dirs.add(data);
+                started.add(startProcess(o, jar, data, schema));
+                // The first node migrates the schema alone; the rest start together once it is up.
+                if (i == 0) uris.add(awaitRunning(started.get(0), data.resolve("node.log"), 60));
+            }
+            for (int i = 1; i < started.size(); i++) uris.add(awaitRunning(started.get(i), dirs.get(i).resolve("node.log"), 180));
+            for (int i = 0; i < started.size(); i++) awaitHealthy(uris.get(i), started.get(i), "/health", dirs.get(i).resolve("node.log"), 60);
+            node = new NodeUnderTest(uris, List.copyOf(started), started.stream().map(Process::pid).toList(),
+                    o.nodes() == 1 ? o.store() : o.store() + " (" + o.nodes() + " nodes)", null, () -> {
+                        for (Path d : dirs) removeAllButLogs(d);
+                        if (schema != null) dropSchema(o.pgUrl(), schema);
+                    });
+            return node;
+        } finally {
+            if (node == null) {
+                for (Process p : started) p.destroyForcibly().waitFor();
+                if (schema != null) dropSchema(o.pgUrl(), schema);
+            }
         }
-        Path data = Files.createTempDirectory("parley-bench");
+    }
+
+    /**
+     * A node listens on a port of its own choosing (port 0): one picked here and handed over
+     * could meanwhile be taken by an outgoing connection, which draws from the same range.
+     * Returns the node's URL, read from the line it prints once it listens.
+     */
+    private static URI awaitRunning(Process process, Path log, int seconds) throws Exception {
+        Pattern running = Pattern.compile("Parley is running at http://localhost:([0-9]+)/");
+        long deadline = System.currentTimeMillis() + seconds * 1_000L;
+        while (System.currentTimeMillis() < deadline) {
+            if (Files.exists(log)) {
+                Matcher m = running.matcher(Files.readString(log));
+                if (m.find()) return URI.create("http://127.0.0.1:" + m.group(1));
+            }
+            if (!process.isAlive()) throw new IllegalStateException("server exited; see " + log);
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("server not listening after " + seconds + " s; see " + log);
+    }
+
+    private static Process startProcess(Options o, String jar, Path data, String schema) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xms1g", "-Xmx4g", "-XX:+UseParallelGC"));
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
+        cmd.addAll(o.nodes() == 1 ? List.of("-Xms1g", "-Xmx4g") : List.of("-Xms256m", "-Xmx1g"));
+        cmd.add("-XX:+UseParallelGC");
         String extra = System.getProperty("parley.nodeJvmArgs", ""); // e.g. a JFR recording for profiling
         if (!extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
-        cmd.addAll(List.of("-jar", jar, "--host", "127.0.0.1", "--port", Integer.toString(port),
+        cmd.addAll(List.of("-jar", jar, "--host", "127.0.0.1", "--port", "0",
                 "--set", "auth.devCodes=true", "--set", "auth.codesPerPhonePerHour=100", "--set", "auth.lookupsPerUserPerHour=1000000"));
-        String schema = o.store().equals("postgres") ? "bench_" + Long.toHexString(System.nanoTime()) : null;
         if (schema != null) cmd.addAll(List.of("--store", "postgres", "--pg-url", o.pgUrl(), "--pg-schema", schema));
+        // PostgreSQL allows 100 connections: N nodes share 80 of them, at most the 16 of a lone node each
+        if (schema != null && o.nodes() > 1) cmd.addAll(List.of("--set", "pg.poolSize=" + Math.min(16, 80 / o.nodes())));
         cmd.addAll(List.of("--data-dir", data.toString())); // the store with SQLite; media either way
         String config = System.getProperty("parley.nodeConfig", ""); // key=value ..., e.g. to try a setting
         for (String kv : config.trim().split("\\s+")) if (!kv.isEmpty()) cmd.addAll(List.of("--set", kv));
@@ -70,13 +132,7 @@ final class NodeUnderTest implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolve("node.log").toFile()));
         pb.environment().keySet().removeIf(k -> k.startsWith("PARLEY_"));
         pb.environment().put("JAVA_TOOL_OPTIONS", "-Dlogback.configurationFile=" + writeQuietLogback(data));
-        Process p = pb.start();
-        NodeUnderTest node = new NodeUnderTest(URI.create("http://127.0.0.1:" + port), p, p.pid(), o.store(), null, () -> {
-            removeAllButLogs(data);
-            if (schema != null) dropSchema(o.pgUrl(), schema);
-        });
-        awaitHealthy(node.uri, p, "/health", data.resolve("node.log"));
-        return node;
+        return pb.start();
     }
 
     /** The access log at INFO would cost the node more than the work measured. */
@@ -96,9 +152,9 @@ final class NodeUnderTest implements AutoCloseable {
     }
 
     /** Waits until {@code path} answers (anything below 500) while {@code process} lives. */
-    static void awaitHealthy(URI uri, Process process, String path, Path log) throws Exception {
+    static void awaitHealthy(URI uri, Process process, String path, Path log, int seconds) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.currentTimeMillis() + 60_000;
+        long deadline = System.currentTimeMillis() + seconds * 1_000L;
         while (System.currentTimeMillis() < deadline) {
             if (process != null && !process.isAlive()) throw new IllegalStateException("server exited; see " + log);
             try {
@@ -109,11 +165,17 @@ final class NodeUnderTest implements AutoCloseable {
             }
             Thread.sleep(100);
         }
-        throw new IllegalStateException("server not healthy after 60 s; see " + log);
+        throw new IllegalStateException("server not healthy after " + seconds + " s; see " + log);
     }
 
+    /** The (first) node's base URL. */
     URI uri() {
-        return uri;
+        return uris.get(0);
+    }
+
+    /** Every node's base URL, one per process started. */
+    List<URI> uris() {
+        return uris;
     }
 
     /** What the figures were measured on: sqlite, postgres, ejabberd/postgres or target. */
@@ -127,38 +189,52 @@ final class NodeUnderTest implements AutoCloseable {
         cpuTicksAtMark = cpuTicks();
     }
 
-    /** CPU used since {@link #mark}, in percent of one core; null for a node we did not start. */
+    /** CPU used since {@link #mark}, in percent of one core (all nodes together); null for a node we did not start. */
     Double cpuPercentSinceMark() {
-        if (statsPid < 0) return null;
+        long now = cpuTicks();
+        if (statsPids.isEmpty() || now < 0 || cpuTicksAtMark < 0) return null;
         double seconds = (System.nanoTime() - markNanos) / 1e9;
-        return (cpuTicks() - cpuTicksAtMark) / 100.0 / seconds * 100; // USER_HZ is 100 on Linux
+        return (now - cpuTicksAtMark) / 100.0 / seconds * 100; // USER_HZ is 100 on Linux
     }
 
-    /** Saves the server's thread stacks (a Java node only), for a run that failed its checks. */
+    /** Saves the server's thread stacks (a Java node only; file-2.txt, ... for further nodes), for a run that failed its checks. */
     void saveThreadDump(Path file) {
-        if (statsPid < 0 || store.startsWith("ejabberd")) return;
-        try {
-            Files.createDirectories(file.getParent());
-            Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(statsPid), "Thread.print").redirectErrorStream(true)
-                    .redirectOutput(file.toFile()).start();
-            if (p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) System.err.println("  node threads saved to " + file);
-        } catch (IOException | InterruptedException e) {
-            System.err.println("  could not save the node's threads: " + e);
+        if (store.startsWith("ejabberd")) return;
+        for (int i = 0; i < statsPids.size(); i++) {
+            Path f = i == 0 ? file : file.resolveSibling(file.getFileName().toString().replaceFirst("\\.txt$", "") + "-" + (i + 1) + ".txt");
+            try {
+                Files.createDirectories(f.getParent());
+                Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+                Process p = new ProcessBuilder(jcmd.toString(), Long.toString(statsPids.get(i)), "Thread.print").redirectErrorStream(true)
+                        .redirectOutput(f.toFile()).start();
+                if (p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) System.err.println("  node threads saved to " + f);
+            } catch (IOException | InterruptedException e) {
+                System.err.println("  could not save the node's threads: " + e);
+            }
         }
     }
 
     /**
-     * Bytes of live objects on the node's heap, after the full collection that
-     * {@code jcmd GC.class_histogram} makes first; null for a node we did not start.
+     * Bytes of live objects on the nodes' heaps (summed), after the full collection that
+     * {@code jcmd GC.class_histogram} makes first; null for a node we did not start or when one cannot be read.
      */
     Long liveHeapBytes() {
-        if (statsPid < 0 || store.startsWith("ejabberd")) return null;
+        if (statsPids.isEmpty() || store.startsWith("ejabberd")) return null;
+        long sum = 0;
+        for (long pid : statsPids) {
+            Long bytes = liveHeapBytes(pid);
+            if (bytes == null) return null;
+            sum += bytes;
+        }
+        return sum;
+    }
+
+    private static Long liveHeapBytes(long pid) {
         Path out = null;
         try {
             out = Files.createTempFile("parley-histogram", ".txt");
             Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(statsPid), "GC.class_histogram").redirectErrorStream(true)
+            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.class_histogram").redirectErrorStream(true)
                     .redirectOutput(out.toFile()).start();
             if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
                 p.destroyForcibly();
@@ -177,37 +253,47 @@ final class NodeUnderTest implements AutoCloseable {
         }
     }
 
-    /** Resident memory of the node in MiB; null when unknown. */
+    /** Resident memory of the node (all nodes together) in MiB; null when unknown. */
     Double rssMiB() {
-        if (statsPid < 0) return null;
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + statsPid + "/status"))) {
-                if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+        if (statsPids.isEmpty()) return null;
+        double sum = 0;
+        for (long pid : statsPids) {
+            Double mib = null;
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                    if (line.startsWith("VmRSS:")) mib = Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            } catch (IOException e) {
+                return null;
             }
-        } catch (IOException e) {
-            return null;
+            if (mib == null) return null;
+            sum += mib;
         }
-        return null;
+        return sum;
     }
 
+    /** CPU ticks of all the nodes, or -1 when one cannot be read. */
     private long cpuTicks() {
-        if (statsPid < 0) return 0;
-        try {
-            String stat = Files.readString(Path.of("/proc/" + statsPid + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
-        } catch (IOException | RuntimeException e) {
-            return 0;
+        long sum = 0;
+        for (long pid : statsPids) {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                sum += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+            } catch (IOException | RuntimeException e) {
+                return -1; // a node gone: no figure rather than a wrong one
+            }
         }
+        return sum;
     }
 
-    /** Stops the node, then removes what it stored (a run writes up to gigabytes); its node.log stays. */
+    /** Stops the nodes, then removes what they stored (a run writes up to gigabytes); their node.log stays. */
     @Override
     public void close() throws Exception {
         if (stop != null) stop.close();
-        if (process == null) return;
-        process.destroy();
-        if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
+        if (processes.isEmpty()) return;
+        for (Process p : processes) p.destroy();
+        for (Process p : processes) if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
         if (cleanUp != null) cleanUp.close();
     }
 

@@ -24,7 +24,8 @@ record Options(
         List<String> compared,
         boolean receipts,
         int mediaSize,
-        int batch) {
+        int batch,
+        int nodes) {
 
     static final List<String> SCENARIOS = List.of("direct", "group", "history", "idle", "reconnect", "media", "store", "compare");
 
@@ -53,6 +54,9 @@ record Options(
               --messages N        history: messages in the store before reading (default 1000000)
               --page-size N       history: messages per page (default 50)
               --batch N           store: messages per committed batch, each in another chat (default 15)
+              --nodes N           idle, reconnect: start N nodes on one PostgreSQL schema (needs --store postgres),
+                                  each with --clients/N sockets held by a driver process of its own, for counts
+                                  above one process's open-file limit (default 1)
             """;
 
     static Options parse(String[] args) {
@@ -70,6 +74,7 @@ record Options(
         boolean receipts = !scenario.equals("compare");
         int mediaSize = 1 << 20;
         int batch = 15;
+        int nodes = 1;
         Path json = null, out = null;
         boolean findMax = false;
         for (int i = 1; i < args.length; i++) {
@@ -107,6 +112,7 @@ record Options(
                 }
                 case "--media-size" -> mediaSize = positive(a, v, 1, 100 << 20);
                 case "--batch" -> batch = positive(a, v, 1, 10_000);
+                case "--nodes" -> nodes = positive(a, v, 1, 40); // PostgreSQL's 100 connections: 80 shared, 2 or more each
                 case "--receipts" -> {
                     if (!v.equals("on") && !v.equals("off")) throw new IllegalArgumentException("--receipts is on or off, got " + v);
                     receipts = v.equals("on");
@@ -126,6 +132,11 @@ record Options(
         if (scenario.equals("store") && (target != null || findMax)) {
             throw new IllegalArgumentException("store runs the stores in this process as fast as they commit: no --target, no --find-max");
         }
+        if (nodes > 1 && !List.of("idle", "reconnect").contains(scenario)) throw new IllegalArgumentException("--nodes is for idle and reconnect");
+        if (nodes > 1 && (target != null || !store.equals("postgres"))) {
+            throw new IllegalArgumentException("--nodes starts nodes that share one store: give --store postgres, not --target");
+        }
+        if (clients != null && clients < nodes) throw new IllegalArgumentException("--clients must be at least --nodes (" + nodes + ")");
         int defaultClients = switch (scenario) {
             case "group" -> groupSize * 10;
             case "history", "media" -> 8;
@@ -140,7 +151,7 @@ record Options(
         if (out == null) out = Path.of("bench-results", scenario + "-" + java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-'));
         return new Options(scenario, target, store, pgUrl, clients == null ? defaultClients : clients, rate == null ? defaultRate : rate,
                 duration, warmup != null ? warmup : List.of("idle", "reconnect", "media").contains(scenario) ? 5 : 30, json, out, findMax, p99 != null ? p99 : scenario.equals("group") ? 100 : 50, groupSize, messages, pageSize,
-                stepFactor, compared, receipts, mediaSize, batch);
+                stepFactor, compared, receipts, mediaSize, batch, nodes);
     }
 
     private static int positive(String name, String v, int min, int max) {

@@ -1,32 +1,32 @@
 package org.parley.loadgen;
 
-import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
-import io.vertx.core.http.WebSocketConnectOptions;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
 
 /**
  * reconnect: --clients devices are connected and caught up, then all drop; while they are
  * away each gets --missed messages in its chat; then all reconnect at once, each sending its
  * cursor, and must receive exactly those messages, in order, before {@code synced}. Reports
- * the time until the last device was caught up (maxMs) and per-device sync times.
+ * the time until the last device was caught up (maxMs) and per-device sync times. With
+ * {@code --nodes N} the devices are split over N nodes on one PostgreSQL schema, each node's
+ * held by a {@link ReconnectWorker} process of its own, told to reconnect at the same moment.
  */
 final class ReconnectScenario extends Scenario {
     private static final int FEEDERS = 50;
 
-    private final List<Accounts.User> devices = new ArrayList<>();
+    private final List<SyncingDevices.Device> devices = new ArrayList<>();
     private final List<String> chats = new ArrayList<>();
     private final List<Accounts.User> feeders = new ArrayList<>();
+    private final List<DriverProcess> drivers = new ArrayList<>();
+    private final List<Path> deviceFiles = new ArrayList<>();
 
     ReconnectScenario(Options o, NodeUnderTest node) {
         super(o, node);
@@ -38,74 +38,62 @@ final class ReconnectScenario extends Scenario {
         System.err.printf("setting up %,d users ...%n", o.clients() + FEEDERS);
         List<Accounts.User> all = accounts.signUp(o.clients() + FEEDERS);
         feeders.addAll(all.subList(0, FEEDERS));
-        devices.addAll(all.subList(FEEDERS, all.size()));
-        for (int i = 0; i < devices.size(); i++) chats.add(accounts.openDirect(feeders.get(i % FEEDERS), devices.get(i)));
+        List<Accounts.User> users = all.subList(FEEDERS, all.size());
+        List<Accounts.User> owners = new ArrayList<>();
+        for (int i = 0; i < users.size(); i++) owners.add(feeders.get(i % FEEDERS));
+        chats.addAll(accounts.openDirects(owners, users));
+        for (int i = 0; i < users.size(); i++) devices.add(new SyncingDevices.Device(users.get(i).token(), chats.get(i)));
+        List<URI> nodes = node.uris();
+        if (nodes.size() == 1) return;
+        int from = 0, block = 1;
+        long maxSeconds = 7_200; // above what this run may take: two feeds of up to 30 min, two rounds of up to 15; bounded all the same
+        for (int k = 0; k < nodes.size(); k++) {
+            int count = DriverProcess.share(devices.size(), nodes.size(), k);
+            Path file = Files.createTempFile("parley-reconnect-devices", ".txt");
+            deviceFiles.add(file);
+            file.toFile().deleteOnExit(); // bearer tokens: gone even if the run fails
+            Files.write(file, devices.subList(from, from + count).stream().map(d -> d.token() + " " + d.chatId()).toList());
+            from += count;
+            drivers.add(DriverProcess.start(k + 1, ReconnectWorker.class, o.outDir(),
+                    List.of(nodes.get(k).toString(), Integer.toString(block), file.toString(), Long.toString(maxSeconds))));
+            block += IdleSockets.boundBlocks(count);
+        }
+        DriverProcess.awaitAll(drivers, "ready ", 120);
     }
 
     /** Connects every device and waits for its sync answer; checks what arrived against {@code expected} per device. */
     private Result connectAll(boolean measure, int missed) throws Exception {
-        List<WebSocketClient> clients = new ArrayList<>();
-        for (int a = 0; a * PER_SOURCE_ADDRESS < devices.size(); a++) {
-            clients.add(webSocketClient(fromSourceBlock(a).setConnectTimeout(60_000).setMaxMessageSize(1 << 20)));
+        SyncingDevices.Outcome r;
+        if (drivers.isEmpty()) {
+            r = SyncingDevices.connectAll(vertx, this::webSocketClient, node.uri(), devices, 1, measure, missed);
+        } else {
+            for (DriverProcess d : drivers) d.tell("connect " + (measure ? 1 : 0) + " " + missed); // all at once
+            long synced = 0, failed = 0, wrong = 0, retried = 0, reconnected = 0;
+            double allSyncedMs = 0;
+            Histogram times = new Histogram(3_600_000_000L, 3);
+            for (String line : DriverProcess.awaitAll(drivers, "synced ", 900)) {
+                String[] f = line.split(" ");
+                synced += Long.parseLong(f[1]);
+                failed += Long.parseLong(f[2]);
+                wrong += Long.parseLong(f[3]);
+                retried += Long.parseLong(f[4]);
+                reconnected += Long.parseLong(f[5]);
+                allSyncedMs = Math.max(allSyncedMs, Double.parseDouble(f[6]));
+                times.add(DriverProcess.decode(f[7]));
+            }
+            r = new SyncingDevices.Outcome(synced, failed, wrong, retried, reconnected, allSyncedMs, times);
         }
-        Recorder syncTimes = new Recorder(3_600_000_000L, 3);
-        LongAdder wrong = new LongAdder();
-        LongAdder failed = new LongAdder();
-        long start = System.nanoTime();
-        List<Future<WebSocket>> pending = new ArrayList<>();
-        List<WebSocket> open = new ArrayList<>();
-        for (int i = 0; i < devices.size(); i++) {
-            String chat = chats.get(i);
-            long cursor = measure ? 1 : 0; // every device has its chat's first message from the first round
-            Promise<WebSocket> done = Promise.promise();
-            long[] last = {cursor};
-            long[] got = {0};
-            WebSocketConnectOptions opts = new WebSocketConnectOptions().setHost(node.uri().getHost()).setPort(node.uri().getPort())
-                    .setURI("/v1/ws").addHeader("Authorization", "Bearer " + devices.get(i).token());
-            clients.get(i / PER_SOURCE_ADDRESS).connect(opts).onFailure(e -> {
-                failed.increment();
-                done.tryFail(e);
-            }).onSuccess(ws -> {
-                ws.textMessageHandler(text -> {
-                    if (Frames.is(text, "ready")) {
-                        ws.writeTextMessage("{\"type\":\"sync\",\"id\":\"s\",\"cursors\":{\"" + chat + "\":" + cursor + "}}");
-                    } else if (Frames.is(text, "message") && chat.equals(Frames.string(text, "chatId"))) {
-                        long seq = Frames.number(text, "seq");
-                        if (seq != last[0] + 1) wrong.increment();
-                        last[0] = seq;
-                        got[0]++;
-                    } else if (Frames.is(text, "synced")) {
-                        if (text.contains("\"more\":true")) {
-                            ws.writeTextMessage("{\"type\":\"sync\",\"id\":\"s\",\"cursors\":{\"" + chat + "\":" + last[0] + "}}");
-                            return;
-                        }
-                        if (got[0] != (measure ? missed : 1)) wrong.increment();
-                        syncTimes.recordValue((System.nanoTime() - start) / 1_000);
-                        done.tryComplete(ws);
-                    }
-                });
-                ws.closeHandler(v -> done.tryFail("closed"));
-            });
-            pending.add(done.future().onSuccess(ws -> {
-                synchronized (open) {
-                    open.add(ws);
-                }
-            }));
+        if (r.retried() + r.reconnected() > 0) {
+            System.err.printf("  tried again, as the SDK does: %,d syncs refused for a while (the store busy), %,d connects that failed%n",
+                    r.retried(), r.reconnected());
         }
-        Future.join(pending).toCompletionStage().toCompletableFuture().handle((r, e) -> null).get(10, TimeUnit.MINUTES);
-        double allSyncedMs = (System.nanoTime() - start) / 1e6;
-        long synced = pending.stream().filter(Future::succeeded).count();
-        Histogram h = syncTimes.getIntervalHistogram();
-        // Drop every socket: the devices go away.
-        for (WebSocket ws : open) ws.close();
-        Thread.sleep(2_000);
-        for (WebSocketClient c : clients) c.close();
         if (!measure) return null;
+        Histogram h = r.syncTimes();
         lastHistogram = h;
-        return new Result("reconnect", node.storeDescription(o), o.clients(), (int) Math.ceil(allSyncedMs / 1000), 0,
-                (long) devices.size() * missed, synced * missed, synced * missed / (allSyncedMs / 1000), h.getValueAtPercentile(50) / 1000.0,
-                h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0, allSyncedMs,
-                failed.sum() + (devices.size() - synced), (devices.size() - synced) * missed, 0, wrong.sum(), node.rssMiB(), null);
+        return new Result("reconnect", node.storeDescription(o), o.clients(), (int) Math.ceil(r.allSyncedMs() / 1000), 0,
+                (long) devices.size() * missed, r.synced() * missed, r.synced() * missed / (r.allSyncedMs() / 1000), h.getValueAtPercentile(50) / 1000.0,
+                h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0, r.allSyncedMs(),
+                r.failed(), (devices.size() - r.synced()) * missed, 0, r.wrong(), node.rssMiB(), null);
     }
 
     @Override
@@ -147,7 +135,7 @@ final class ReconnectScenario extends Scenario {
                 String chat = mine.get((int) (k % mine.size()));
                 self[0].send("{\"type\":\"send\",\"chatId\":\"" + chat + "\",\"clientMsgId\":\"f" + tag + "-" + k + "\",\"text\":\"missed " + k + "\"}");
             };
-            conn.open(client, node.uri(), frame -> {
+            conn.open(client, node.uris().get(f % node.uris().size()), frame -> { // feeders spread over the nodes
                 if (Frames.is(frame, "ack")) {
                     if (acked.incrementAndGet() >= total) done.complete(null);
                     else sendNext.run();
@@ -159,9 +147,15 @@ final class ReconnectScenario extends Scenario {
                 for (int i = 0; i < 200; i++) sendNext.run();
             });
         }
-        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(30, TimeUnit.MINUTES);
         client.close();
     }
 
-
+    /** Ends the driver processes (they exit when their input ends), then this process's sockets. */
+    @Override
+    public void close() {
+        DriverProcess.closeAll(drivers);
+        for (Path f : deviceFiles) f.toFile().delete();
+        super.close();
+    }
 }

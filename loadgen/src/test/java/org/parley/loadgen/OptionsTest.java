@@ -43,4 +43,19 @@ class OptionsTest {
         assertThatThrownBy(() -> Options.parse(new String[] {"store", "--find-max"})).hasMessageContaining("no --find-max");
         assertThatThrownBy(() -> Options.parse(new String[] {"store", "--target", "http://127.0.0.1:8080"})).hasMessageContaining("no --target");
     }
+
+    @Test
+    void severalNodesAreForIdleAndReconnectOnOnePostgresSchema() {
+        assertThat(Options.parse(new String[] {"idle", "--clients", "250000", "--nodes", "14", "--store", "postgres"}).nodes()).isEqualTo(14);
+        assertThat(Options.parse(new String[] {"idle"}).nodes()).isEqualTo(1);
+        assertThat(Options.parse(new String[] {"reconnect", "--clients", "50000", "--nodes", "3", "--store", "postgres"}).nodes()).isEqualTo(3);
+        assertThatThrownBy(() -> Options.parse(new String[] {"idle", "--nodes", "2"})).hasMessageContaining("--store postgres");
+        assertThatThrownBy(() -> Options.parse(new String[] {"idle", "--nodes", "2", "--store", "postgres", "--target", "http://127.0.0.1:8080"}))
+                .hasMessageContaining("not --target");
+        assertThatThrownBy(() -> Options.parse(new String[] {"direct", "--nodes", "2", "--store", "postgres"})).hasMessageContaining("--nodes is for idle and reconnect");
+        assertThatThrownBy(() -> Options.parse(new String[] {"idle", "--nodes", "0"})).hasMessageContaining("--nodes must be an integer in 1..40");
+        assertThatThrownBy(() -> Options.parse(new String[] {"idle", "--nodes", "41", "--store", "postgres"})).hasMessageContaining("1..40");
+        assertThatThrownBy(() -> Options.parse(new String[] {"idle", "--clients", "3", "--nodes", "4", "--store", "postgres"}))
+                .hasMessageContaining("--clients must be at least --nodes");
+    }
 }

@@ -1,0 +1,233 @@
+package org.parley.loadgen;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.DataFormatException;
+import org.HdrHistogram.Histogram;
+
+/**
+ * A driver process of a scenario spread over several nodes ({@code --nodes N}): one process can
+ * hold no more sockets than its open-file limit, so each node gets a process of its own running
+ * {@code main} from this jar. It says what it did on its standard output, a line each, and
+ * takes commands from its standard input; its standard error goes to {@code driver-<n>.log} in
+ * the run's folder. When its input ends (the bench is done, or gone) it exits.
+ */
+final class DriverProcess implements AutoCloseable {
+    /** Files a process needs besides its sockets: jars, epoll, the store's connections, logs. */
+    static final int FILES_BESIDES_SOCKETS = 1_000;
+
+    private final Process process;
+    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private final PrintWriter in;
+    private final int number;
+    private final Path log;
+
+    private DriverProcess(Process process, int number, Path log) {
+        this.process = process;
+        this.number = number;
+        this.log = log;
+        this.in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
+        Thread.ofVirtual().start(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) lines.add(line);
+            } catch (IOException e) {
+                // the process ended
+            }
+            lines.add("failed exited with status " + exitValue(process));
+        });
+    }
+
+    private static String exitValue(Process p) {
+        try {
+            return p.waitFor(5, TimeUnit.SECONDS) ? Integer.toString(p.exitValue()) : "? (still running, its output closed)";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "?";
+        }
+    }
+
+    /**
+     * Refuses, before anything starts, a count one process could not hold ({@code idle} and
+     * {@code reconnect}): each node, and each process driving it, holds clients/nodes sockets,
+     * one open file each.
+     */
+    static void checkFileLimit(Options o, long openFileLimit) {
+        if (openFileLimit <= 0) return;
+        long perProcess = (o.clients() + o.nodes() - 1) / o.nodes();
+        if (perProcess + FILES_BESIDES_SOCKETS <= openFileLimit) return;
+        String prefix = String.format("%,d sockets per process do not fit this machine's %,d open files per process (ulimit -n, and -Hn for root)",
+                perProcess, openFileLimit);
+        if (openFileLimit <= 2L * FILES_BESIDES_SOCKETS || o.target() != null) {
+            throw new IllegalArgumentException(prefix + ": raise the limit or give fewer --clients");
+        }
+        long nodes = (o.clients() + openFileLimit - FILES_BESIDES_SOCKETS - 1) / (openFileLimit - FILES_BESIDES_SOCKETS);
+        throw new IllegalArgumentException(prefix + String.format(": give --nodes %d or more with --store postgres", Math.max(2, nodes)));
+    }
+
+    /** The share of {@code total} that part {@code k} of {@code parts} takes: as even as can be, the first ones one more. */
+    static int share(int total, int parts, int k) {
+        return total / parts + (k < total % parts ? 1 : 0);
+    }
+
+    /** This process's open-file limit (a child inherits it), or -1 when unknown. */
+    static long openFileLimit() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                    return soft.equals("unlimited") ? -1 : Long.parseLong(soft);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: no check
+        }
+        return -1;
+    }
+
+    /** Starts driver number {@code number} (1, 2, ...) running {@code main} with {@code args}. */
+    static DriverProcess start(int number, Class<?> main, Path outDir, List<String> args) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Files.createDirectories(outDir);
+        Path log = outDir.resolve("driver-" + number + ".log");
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xms128m", "-Xmx1536m", "-XX:+UseParallelGC",
+                "-cp", System.getProperty("java.class.path"), main.getName()));
+        cmd.addAll(args);
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        return new DriverProcess(p, number, log);
+    }
+
+    /**
+     * The next line starting with {@code prefix}, skipping progress lines ({@code open <n>});
+     * fails on anything else (a driver that failed says {@code failed <reason>}) or after
+     * {@code timeoutS} seconds of silence.
+     */
+    String await(String prefix, long timeoutS) throws InterruptedException {
+        while (true) {
+            String line = lines.poll(timeoutS, TimeUnit.SECONDS);
+            if (line == null) throw new IllegalStateException("driver " + number + " said nothing for " + timeoutS + " s (see " + log + ")");
+            if (line.startsWith("open ")) continue;
+            if (!line.startsWith(prefix)) throw new IllegalStateException("driver " + number + ": " + line + " (see " + log + ")");
+            return line;
+        }
+    }
+
+    /**
+     * The line starting with {@code prefix} from each of {@code drivers}, in their order, waiting
+     * for all together: the first to fail fails the lot at once, whichever it is.
+     */
+    static List<String> awaitAll(List<DriverProcess> drivers, String prefix, long timeoutS) throws InterruptedException {
+        String[] answers = new String[drivers.size()];
+        int left = drivers.size();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutS);
+        while (left > 0) {
+            if (System.nanoTime() > deadline) throw new IllegalStateException(left + " driver(s) did not answer within " + timeoutS + " s");
+            for (int i = 0; i < answers.length; i++) {
+                if (answers[i] != null) continue;
+                DriverProcess d = drivers.get(i);
+                String line = d.lines.poll(20, TimeUnit.MILLISECONDS);
+                if (line == null || line.startsWith("open ")) continue;
+                if (!line.startsWith(prefix)) throw new IllegalStateException("driver " + d.number + ": " + line + " (see " + d.log + ")");
+                answers[i] = line;
+                left--;
+            }
+        }
+        return List.of(answers);
+    }
+
+    void tell(String command) {
+        in.println(command);
+    }
+
+    /** Ends its input, then waits a minute for it to close its sockets and exit before killing it. */
+    @Override
+    public void close() {
+        closeAll(List.of(this));
+    }
+
+    /** Ends every driver's input, then gives them a minute together to exit before killing those left. */
+    static void closeAll(List<DriverProcess> drivers) {
+        drivers.forEach(d -> d.in.close());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        for (DriverProcess d : drivers) {
+            try {
+                if (!d.process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) d.process.destroyForcibly().waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                d.process.destroyForcibly();
+            }
+        }
+    }
+
+    /** The shared end of a driver's main: reads commands until its input ends, then exits. */
+    interface Commands {
+        void on(String command) throws Exception;
+    }
+
+    /** For a driver's main: runs {@code commands} for each line of standard input, exits 0 when it ends. */
+    static void serve(Commands commands) {
+        try {
+            BufferedReader r = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            for (String line; (line = r.readLine()) != null; ) commands.on(line);
+        } catch (Exception | Error e) {
+            fail(e);
+        }
+        System.exit(0);
+    }
+
+    /** For a driver's main: says why it stops ({@code failed <reason>}) and exits, Vert.x's threads and all. */
+    static void fail(Throwable e) {
+        e.printStackTrace();
+        say("failed " + e.toString().replace('\n', ' '));
+        System.exit(1);
+    }
+
+    /** For a driver's main: one line on standard output, whole. */
+    static synchronized void say(String line) {
+        System.out.println(line);
+        System.out.flush();
+    }
+
+    /** A histogram as one word of a line (compressed, base64), for {@link #decode} on the other side. */
+    static String encode(Histogram h) {
+        ByteBuffer buf = ByteBuffer.allocate(h.getNeededByteBufferCapacity());
+        int length = h.encodeIntoCompressedByteBuffer(buf);
+        return Base64.getEncoder().encodeToString(Arrays.copyOf(buf.array(), length));
+    }
+
+    static Histogram decode(String word) throws DataFormatException {
+        return Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(Base64.getDecoder().decode(word)), 0);
+    }
+
+    /**
+     * For a driver's main: exits by itself when the bench that started it is gone, and after
+     * {@code seconds} whatever happens, so that no driver outlives its run.
+     */
+    static void bound(long seconds) {
+        ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> {
+            System.err.println("driver: the bench is gone; exiting");
+            System.exit(4);
+        }));
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                Thread.sleep(seconds * 1_000);
+            } catch (InterruptedException e) {
+                return;
+            }
+            System.err.println("driver: " + seconds + " s are up; exiting");
+            System.exit(3);
+        });
+    }
+}

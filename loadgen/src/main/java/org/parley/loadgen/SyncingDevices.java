@@ -1,0 +1,140 @@
+package org.parley.loadgen;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * The devices of {@code reconnect} in one process (the bench's, or a {@link ReconnectWorker}'s
+ * with {@code --nodes N}): all connect at once, each syncs its chat from its cursor, and what
+ * arrives is checked; then all drop.
+ */
+final class SyncingDevices {
+    /** A device: its token and the chat it follows. */
+    record Device(String token, String chatId) {}
+
+    /**
+     * What a round gave: devices caught up, devices not caught up (could not connect, were closed
+     * or refused for good), frames out of order or counts wrong, syncs refused for a while and tried
+     * again, connects that failed and were tried again, the time until the last one was caught up, and each one's.
+     */
+    record Outcome(long synced, long failed, long wrong, long retried, long reconnected, double allSyncedMs, Histogram syncTimes) {}
+
+    /** The SDK's backoff: full jitter below a ceiling of 100 ms doubling with each attempt, up to 10 s. */
+    private static long backoffMs(int attempt) {
+        return 1 + ThreadLocalRandom.current().nextLong(Math.min(10_000, 100L << Math.min(attempt, 20)) + 1);
+    }
+
+    /** Error codes on which the SDK tries a sync again (docs/errors.md). */
+    private static final Set<String> RETRYABLE = Set.of("STORE_UNAVAILABLE", "SHUTTING_DOWN", "INTERNAL", "RATE_LIMITED");
+
+    private SyncingDevices() {}
+
+    /**
+     * Connects every device to {@code node} at once and waits for its sync answer: from cursor 0
+     * expecting its chat's one message ({@code measure} false), or from cursor 1 expecting
+     * {@code missed} messages in order. Sockets beyond the first {@link Scenario#PER_SOURCE_ADDRESS}
+     * bind source addresses {@code firstBoundBlock}, ... Drops every socket before returning.
+     */
+    static Outcome connectAll(Vertx vertx, Function<WebSocketClientOptions, WebSocketClient> clientFor, URI node, List<Device> devices,
+            int firstBoundBlock, boolean measure, int missed) throws Exception {
+        List<WebSocketClient> clients = new ArrayList<>();
+        for (int b = 0; b * Scenario.PER_SOURCE_ADDRESS < devices.size(); b++) {
+            clients.add(clientFor.apply(Scenario.fromSourceBlock(b == 0 ? 0 : firstBoundBlock + b - 1).setConnectTimeout(60_000).setMaxMessageSize(1 << 20)));
+        }
+        Recorder syncTimes = new Recorder(3_600_000_000L, 3);
+        LongAdder wrong = new LongAdder();
+        AtomicInteger refusals = new AtomicInteger();
+        LongAdder retried = new LongAdder();
+        LongAdder reconnected = new LongAdder();
+        long start = System.nanoTime();
+        List<Future<WebSocket>> pending = new ArrayList<>();
+        List<WebSocket> open = new ArrayList<>();
+        for (int i = 0; i < devices.size(); i++) {
+            String chat = devices.get(i).chatId();
+            long cursor = measure ? 1 : 0; // every device has its chat's first message from the first round
+            Promise<WebSocket> done = Promise.promise();
+            long[] last = {cursor};
+            long[] got = {0};
+            int[] attempts = {0};
+            WebSocketConnectOptions opts = new WebSocketConnectOptions().setHost(node.getHost()).setPort(node.getPort())
+                    .setURI("/v1/ws").addHeader("Authorization", "Bearer " + devices.get(i).token());
+            WebSocketClient client = clients.get(i / Scenario.PER_SOURCE_ADDRESS);
+            Runnable[] connect = new Runnable[1];
+            connect[0] = () -> client.connect(opts).onFailure(e -> {
+                // As the SDK does: a device that could not connect (the node too busy to answer within
+                // a minute) tries again after a backoff, until the round's bound.
+                if (System.nanoTime() - start > TimeUnit.MINUTES.toNanos(9)) {
+                    done.tryFail(e);
+                    return;
+                }
+                reconnected.increment();
+                vertx.setTimer(backoffMs(attempts[0]++), t -> connect[0].run());
+            }).onSuccess(ws -> {
+                ws.textMessageHandler(text -> {
+                    if (Frames.is(text, "ready")) {
+                        ws.writeTextMessage("{\"type\":\"sync\",\"id\":\"s\",\"cursors\":{\"" + chat + "\":" + last[0] + "}}");
+                    } else if (Frames.is(text, "message") && chat.equals(Frames.string(text, "chatId"))) {
+                        long seq = Frames.number(text, "seq");
+                        if (seq != last[0] + 1) wrong.increment();
+                        last[0] = seq;
+                        got[0]++;
+                    } else if (Frames.is(text, "synced")) {
+                        if (text.contains("\"more\":true")) {
+                            ws.writeTextMessage("{\"type\":\"sync\",\"id\":\"s\",\"cursors\":{\"" + chat + "\":" + last[0] + "}}");
+                            return;
+                        }
+                        if (got[0] != (measure ? missed : 1)) wrong.increment();
+                        syncTimes.recordValue((System.nanoTime() - start) / 1_000);
+                        done.tryComplete(ws);
+                    } else if (Frames.is(text, "error")) {
+                        if (refusals.getAndIncrement() < 3) System.err.println("  a device's sync was refused: " + text);
+                        if (RETRYABLE.contains(Frames.string(text, "code"))) {
+                            // As the SDK does: the same sync again, from what arrived, after a backoff with full
+                            // jitter (100 ms doubling to 10 s); the device counts as caught up only once it is.
+                            retried.increment();
+                            vertx.setTimer(backoffMs(attempts[0]++), t ->
+                                    ws.writeTextMessage("{\"type\":\"sync\",\"id\":\"s\",\"cursors\":{\"" + chat + "\":" + last[0] + "}}"));
+                        } else {
+                            ws.close();
+                            done.tryFail(text);
+                        }
+                    }
+                });
+                ws.closeHandler(v -> done.tryFail("closed"));
+            });
+            connect[0].run();
+            pending.add(done.future().onSuccess(ws -> {
+                synchronized (open) {
+                    open.add(ws);
+                }
+            }));
+        }
+        Future.join(pending).toCompletionStage().toCompletableFuture().handle((r, e) -> null).get(10, TimeUnit.MINUTES);
+        double allSyncedMs = (System.nanoTime() - start) / 1e6;
+        long synced = pending.stream().filter(Future::succeeded).count();
+        Histogram h = syncTimes.getIntervalHistogram();
+        // Drop every socket: the devices go away.
+        synchronized (open) {
+            for (WebSocket ws : open) ws.close();
+        }
+        Thread.sleep(2_000);
+        for (WebSocketClient c : clients) c.close();
+        return new Outcome(synced, devices.size() - synced, wrong.sum(), retried.sum(), reconnected.sum(), allSyncedMs, h);
+    }
+}
