@@ -70,10 +70,11 @@ final class DriverProcess implements AutoCloseable {
         if (perProcess + FILES_BESIDES_SOCKETS <= openFileLimit) return;
         String prefix = String.format("%,d sockets per process do not fit this machine's %,d open files per process (ulimit -n, and -Hn for root)",
                 perProcess, openFileLimit);
-        if (openFileLimit <= 2L * FILES_BESIDES_SOCKETS || o.target() != null) {
+        long nodes = openFileLimit <= 2L * FILES_BESIDES_SOCKETS ? Long.MAX_VALUE
+                : (o.clients() + openFileLimit - FILES_BESIDES_SOCKETS - 1) / (openFileLimit - FILES_BESIDES_SOCKETS);
+        if (nodes > Options.MAX_NODES || o.target() != null) {
             throw new IllegalArgumentException(prefix + ": raise the limit or give fewer --clients");
         }
-        long nodes = (o.clients() + openFileLimit - FILES_BESIDES_SOCKETS - 1) / (openFileLimit - FILES_BESIDES_SOCKETS);
         throw new IllegalArgumentException(prefix + String.format(": give --nodes %d or more with --store postgres", Math.max(2, nodes)));
     }
 

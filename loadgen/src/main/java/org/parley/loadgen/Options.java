@@ -27,6 +27,9 @@ record Options(
         int batch,
         int nodes) {
 
+    /** PostgreSQL's 100 connections: the nodes share 80, 2 or more each. */
+    static final int MAX_NODES = 40;
+
     static final List<String> SCENARIOS = List.of("direct", "group", "history", "idle", "reconnect", "media", "store", "compare");
 
     static final String USAGE = """
@@ -112,7 +115,7 @@ record Options(
                 }
                 case "--media-size" -> mediaSize = positive(a, v, 1, 100 << 20);
                 case "--batch" -> batch = positive(a, v, 1, 10_000);
-                case "--nodes" -> nodes = positive(a, v, 1, 40); // PostgreSQL's 100 connections: 80 shared, 2 or more each
+                case "--nodes" -> nodes = positive(a, v, 1, MAX_NODES);
                 case "--receipts" -> {
                     if (!v.equals("on") && !v.equals("off")) throw new IllegalArgumentException("--receipts is on or off, got " + v);
                     receipts = v.equals("on");

@@ -23,6 +23,8 @@ class DriverProcessTest {
         DriverProcess.checkFileLimit(Options.parse(new String[] {"idle"}), 20_000);
         DriverProcess.checkFileLimit(one, -1); // limit unknown: nothing to check against
         assertThatThrownBy(() -> DriverProcess.checkFileLimit(one, 1_500)).hasMessageContaining("raise the limit");
+        assertThatThrownBy(() -> DriverProcess.checkFileLimit(Options.parse(new String[] {"idle", "--clients", "1000000"}), 20_000))
+                .as("53 nodes would be needed, more than --nodes allows").hasMessageContaining("raise the limit");
         assertThatThrownBy(() -> DriverProcess.checkFileLimit(Options.parse(new String[] {"idle", "--clients", "250000", "--target", "http://127.0.0.1:8080"}),
                 20_000)).as("--nodes is not for a target").hasMessageContaining("raise the limit").hasMessageNotContaining("--nodes");
         assertThatThrownBy(() -> DriverProcess.checkFileLimit(Options.parse(new String[] {"reconnect", "--clients", "50000"}), 20_000))
