@@ -249,10 +249,10 @@ public final class ApnsStandIn implements AutoCloseable {
         String pem = "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(UTF_8)).encodeToString(signingKey.getPrivate().getEncoded())
                 + "\n-----END PRIVATE KEY-----\n";
         Path dir = Files.createTempDirectory("apns-standin");
+        dir.toFile().deleteOnExit(); // before the file: deleteOnExit goes in reverse order, and a folder must be empty to go
         Path file = dir.resolve("AuthKey_" + KEY_ID + ".p8");
         Files.writeString(file, pem);
         file.toFile().deleteOnExit();
-        dir.toFile().deleteOnExit();
         return file;
     }
 }
