@@ -1,5 +1,8 @@
 package org.parley.loadgen;
 
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -15,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.zip.DataFormatException;
 import org.HdrHistogram.Histogram;
 
@@ -110,24 +114,15 @@ final class DriverProcess implements AutoCloseable {
         return new DriverProcess(p, number, log);
     }
 
-    /**
-     * The next line starting with {@code prefix}, skipping progress lines ({@code open <n>});
-     * fails on anything else (a driver that failed says {@code failed <reason>}) or after
-     * {@code timeoutS} seconds of silence.
-     */
+    /** The next line starting with {@code prefix}, as {@link #awaitAll} for this driver alone. */
     String await(String prefix, long timeoutS) throws InterruptedException {
-        while (true) {
-            String line = lines.poll(timeoutS, TimeUnit.SECONDS);
-            if (line == null) throw new IllegalStateException("driver " + number + " said nothing for " + timeoutS + " s (see " + log + ")");
-            if (line.startsWith("open ")) continue;
-            if (!line.startsWith(prefix)) throw new IllegalStateException("driver " + number + ": " + line + " (see " + log + ")");
-            return line;
-        }
+        return awaitAll(List.of(this), prefix, timeoutS).get(0);
     }
 
     /**
      * The line starting with {@code prefix} from each of {@code drivers}, in their order, waiting
-     * for all together: the first to fail fails the lot at once, whichever it is.
+     * for all together and skipping progress lines ({@code open <n>}): anything else (a driver
+     * that failed says {@code failed <reason>}) fails the lot at once, whichever driver said it.
      */
     static List<String> awaitAll(List<DriverProcess> drivers, String prefix, long timeoutS) throws InterruptedException {
         String[] answers = new String[drivers.size()];
@@ -193,6 +188,20 @@ final class DriverProcess implements AutoCloseable {
         e.printStackTrace();
         say("failed " + e.toString().replace('\n', ' '));
         System.exit(1);
+    }
+
+    /** Every client a driver made: Vert.x closes a client nothing references, sockets and all. */
+    private static final List<WebSocketClient> HELD = new ArrayList<>();
+
+    /** For a driver's main: makes clients on {@code vertx} that are held for the process's life. */
+    static Function<WebSocketClientOptions, WebSocketClient> heldClients(Vertx vertx) {
+        return options -> {
+            WebSocketClient client = vertx.createWebSocketClient(options);
+            synchronized (HELD) {
+                HELD.add(client);
+            }
+            return client;
+        };
     }
 
     /** For a driver's main: one line on standard output, whole. */

@@ -41,7 +41,7 @@ final class IdleSockets {
         if (tokens.size() * (long) SOCKETS_PER_USER < count) throw new IllegalArgumentException(count + " sockets need " + usersFor(count) + " tokens");
         List<WebSocketClient> clients = new ArrayList<>();
         for (int b = 0; b * Scenario.PER_SOURCE_ADDRESS < count; b++) {
-            clients.add(clientFor.apply(Scenario.fromSourceBlock(b == 0 ? 0 : firstBoundBlock + b - 1).setConnectTimeout(30_000)));
+            clients.add(clientFor.apply(Scenario.fromSourceBlock(b, firstBoundBlock).setConnectTimeout(30_000)));
         }
         List<Future<WebSocket>> batch = new ArrayList<>();
         for (int i = 0; i < count; i++) {

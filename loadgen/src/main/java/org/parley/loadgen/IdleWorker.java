@@ -2,11 +2,9 @@ package org.parley.loadgen;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.http.WebSocketClient;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -17,9 +15,6 @@ import java.util.List;
  * {@code closed <n>}, the sockets closed so far.
  */
 public final class IdleWorker {
-    /** Held for the process's life: Vert.x closes a client nothing references, sockets and all. */
-    private static final List<WebSocketClient> CLIENTS = new ArrayList<>();
-
     private IdleWorker() {}
 
     public static void main(String[] args) throws Exception {
@@ -35,11 +30,7 @@ public final class IdleWorker {
         Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         IdleSockets sockets = new IdleSockets();
         try {
-            sockets.open(options -> {
-                WebSocketClient c = vertx.createWebSocketClient(options);
-                CLIENTS.add(c);
-                return c;
-            }, node, tokens, count, firstBlock, n -> DriverProcess.say("open " + n));
+            sockets.open(DriverProcess.heldClients(vertx), node, tokens, count, firstBlock, n -> DriverProcess.say("open " + n));
         } catch (Exception | Error e) {
             DriverProcess.fail(e);
         }

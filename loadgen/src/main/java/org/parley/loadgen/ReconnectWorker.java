@@ -2,7 +2,6 @@ package org.parley.loadgen;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.http.WebSocketClient;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,9 +17,6 @@ import java.util.List;
  * {@link DriverProcess#encode}); the devices have dropped again by then.
  */
 public final class ReconnectWorker {
-    /** Held for the process's life: Vert.x closes a client nothing references, sockets and all. */
-    private static final List<WebSocketClient> CLIENTS = new ArrayList<>();
-
     private ReconnectWorker() {}
 
     public static void main(String[] args) throws Exception {
@@ -41,11 +37,7 @@ public final class ReconnectWorker {
         DriverProcess.serve(command -> {
             String[] c = command.split(" ");
             if (!c[0].equals("connect") || c.length != 3) throw new IllegalArgumentException("unknown command: " + command);
-            SyncingDevices.Outcome r = SyncingDevices.connectAll(vertx, options -> {
-                WebSocketClient client = vertx.createWebSocketClient(options);
-                CLIENTS.add(client);
-                return client;
-            }, node, devices, firstBlock, c[1].equals("1"), Integer.parseInt(c[2]));
+            SyncingDevices.Outcome r = SyncingDevices.connectAll(vertx, DriverProcess.heldClients(vertx), node, devices, firstBlock, c[1].equals("1"), Integer.parseInt(c[2]));
             DriverProcess.say("synced " + r.synced() + " " + r.failed() + " " + r.wrong() + " " + r.retried() + " " + r.reconnected() + " " + r.allSyncedMs() + " "
                     + DriverProcess.encode(r.syncTimes()));
         });

@@ -43,16 +43,17 @@ abstract class Scenario implements AutoCloseable {
     static final int PER_SOURCE_ADDRESS = 25_000;
 
     /**
-     * Options for the {@code block}-th group of {@link #PER_SOURCE_ADDRESS} sockets. The first
-     * group leaves the source address to the kernel (127.0.0.1), which picks each socket's port
-     * as it connects; later groups bind 127.0.0.2, 127.0.0.3, ... first. Binding is what lets
-     * one machine open more sockets than one address has ports, but Linux then looks for a free
-     * port at bind time, a search that grows with the ports in use (a storm of 18,000 such
-     * connects kept the driver's core busy in the kernel for half a minute).
+     * Options for the {@code group}-th group of {@link #PER_SOURCE_ADDRESS} sockets to one node.
+     * The first group leaves the source address to the kernel (127.0.0.1), which picks each
+     * socket's port as it connects; group g after it binds address block
+     * {@code firstBoundBlock + g - 1}: 127.0.0.2 for block 1, 127.0.0.3 for block 2, ... Binding
+     * is what lets one machine open more sockets to one node than one address has ports, but
+     * Linux then looks for a free port at bind time, a search that grows with the ports in use
+     * (a storm of 18,000 such connects kept the driver's core busy in the kernel for half a minute).
      */
-    static WebSocketClientOptions fromSourceBlock(int block) {
+    static WebSocketClientOptions fromSourceBlock(int group, int firstBoundBlock) {
         WebSocketClientOptions options = new WebSocketClientOptions().setMaxConnections(PER_SOURCE_ADDRESS + 10);
-        return block == 0 ? options : options.setLocalAddress("127.0.0." + (1 + block));
+        return group == 0 ? options : options.setLocalAddress("127.0.0." + (firstBoundBlock + group));
     }
 
     protected HttpClient httpClient(HttpClientOptions options, PoolOptions pool) {

@@ -55,7 +55,7 @@ final class SyncingDevices {
             int firstBoundBlock, boolean measure, int missed) throws Exception {
         List<WebSocketClient> clients = new ArrayList<>();
         for (int b = 0; b * Scenario.PER_SOURCE_ADDRESS < devices.size(); b++) {
-            clients.add(clientFor.apply(Scenario.fromSourceBlock(b == 0 ? 0 : firstBoundBlock + b - 1).setConnectTimeout(60_000).setMaxMessageSize(1 << 20)));
+            clients.add(clientFor.apply(Scenario.fromSourceBlock(b, firstBoundBlock).setConnectTimeout(60_000).setMaxMessageSize(1 << 20)));
         }
         Recorder syncTimes = new Recorder(3_600_000_000L, 3);
         LongAdder wrong = new LongAdder();
