@@ -100,6 +100,11 @@ final class TestNode implements AutoCloseable {
         return node.port();
     }
 
+    /** The node's PostgreSQL schema; null on SQLite. */
+    String schema() {
+        return schema;
+    }
+
     static String newPhone() {
         return String.format("+1555%07d", PHONES.incrementAndGet() % 10_000_000);
     }

@@ -63,6 +63,7 @@ public final class Bench {
             default -> new MessagingScenario(o, node, dialect != null ? dialect : new ParleyDialect(node.uri()));
         }) {
             scenario.setUp();
+            node.analyze();
             List<Result> steps = new ArrayList<>();
             if (!o.findMax() || List.of("idle", "reconnect", "media").contains(o.scenario())) {
                 Result r = scenario.run(o.rate(), o.warmupS(), o.durationS());

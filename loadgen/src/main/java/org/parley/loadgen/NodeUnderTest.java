@@ -28,15 +28,21 @@ final class NodeUnderTest implements AutoCloseable {
     private final AutoCloseable stop;
     /** Run once the processes have ended: removes what the nodes started here stored; or null. */
     private final AutoCloseable cleanUp;
+    /** The nodes' PostgreSQL and schema when this bench made the schema; else null. */
+    private final String pgUrl;
+    private final String schema;
     private long cpuTicksAtMark;
     private long markNanos;
 
     NodeUnderTest(URI uri, Process process, long statsPid, String store, AutoCloseable stop) {
-        this(List.of(uri), process == null ? List.of() : List.of(process), statsPid < 0 ? List.of() : List.of(statsPid), store, stop, null);
+        this(List.of(uri), process == null ? List.of() : List.of(process), statsPid < 0 ? List.of() : List.of(statsPid), store, stop, null, null, null);
     }
 
-    private NodeUnderTest(List<URI> uris, List<Process> processes, List<Long> statsPids, String store, AutoCloseable stop, AutoCloseable cleanUp) {
+    private NodeUnderTest(List<URI> uris, List<Process> processes, List<Long> statsPids, String store, AutoCloseable stop, AutoCloseable cleanUp,
+            String pgUrl, String schema) {
         this.cleanUp = cleanUp;
+        this.pgUrl = pgUrl;
+        this.schema = schema;
         this.uris = List.copyOf(uris);
         this.processes = List.copyOf(processes);
         this.statsPids = List.copyOf(statsPids);
@@ -84,7 +90,7 @@ final class NodeUnderTest implements AutoCloseable {
                     o.nodes() == 1 ? o.store() : o.store() + " (" + o.nodes() + " nodes)", null, () -> {
                         for (Path d : dirs) removeAllButLogs(d);
                         if (schema != null) dropSchema(o.pgUrl(), schema);
-                    });
+                    }, o.pgUrl(), schema);
             return node;
         } finally {
             if (node == null) {
@@ -295,6 +301,29 @@ final class NodeUnderTest implements AutoCloseable {
         for (Process p : processes) p.destroy();
         for (Process p : processes) if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
         if (cleanUp != null) cleanUp.close();
+    }
+
+    /**
+     * Gathers the planner's statistics of the schema the nodes share, as autovacuum does on a
+     * maintained PostgreSQL (it is off on some, this machine's included): plans made without
+     * them take a set-up's tables for a few rows and scan them whole (benchmarks.md 23). No-op
+     * on SQLite and for a --target.
+     */
+    void analyze() throws java.sql.SQLException {
+        if (schema == null) return;
+        long start = System.nanoTime();
+        try (var c = java.sql.DriverManager.getConnection(pgUrl); var st = c.createStatement()) {
+            List<String> tables = new ArrayList<>();
+            try (var ps = c.prepareStatement("SELECT tablename FROM pg_tables WHERE schemaname = ?")) {
+                ps.setString(1, schema);
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) tables.add('"' + schema + "\".\"" + rs.getString(1).replace("\"", "\"\"") + '"');
+                }
+            }
+            if (tables.isEmpty()) return;
+            st.execute("ANALYZE " + String.join(", ", tables));
+            System.err.printf("analyzed the store's %d tables (%.1f s)%n", tables.size(), (System.nanoTime() - start) / 1e9);
+        }
     }
 
     private static void dropSchema(String pgUrl, String schema) {

@@ -127,7 +127,7 @@ public final class Node implements AutoCloseable {
             this.receipts = new ReceiptService(cursorStore, chats, messageStore, bus, clock, config.writerShards(), config.writerMaxBatch(),
                     config.writerLingerMicros(), observer(metrics, "cursors", null));
             started.push(receipts);
-            this.messages = new MessageService(messageStore, chats, chatStore, receipts, mediaStore, bus, ids, clock, config.writerShards(),
+            this.messages = new MessageService(db, messageStore, chats, receipts, mediaStore, bus, ids, clock, config.writerShards(),
                     config.writerMaxBatch(), config.writerLingerMicros(), observer(metrics, "messages",
                             Counter.builder("parley.messages.in").description("sends committed by the writer, repeated clientMsgIds included").register(metrics)));
             started.push(messages);

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.function.BooleanSupplier;
 import org.parley.protocol.ApiException;
 import org.parley.protocol.ErrorCode;
 import org.parley.protocol.Model.Media;
@@ -16,13 +18,13 @@ import org.parley.server.app.Ids;
 import org.parley.server.auth.Principal;
 import org.parley.server.chat.ChatService;
 import org.parley.server.chat.ChatService.Membership;
-import org.parley.server.chat.ChatStore;
 import org.parley.server.delivery.Bus;
 import org.parley.server.delivery.Event;
 import org.parley.server.message.MessageStore.Appended;
 import org.parley.server.message.MessageStore.NewMessage;
 import org.parley.server.receipt.ReceiptService;
 import org.parley.server.media.MediaStore;
+import org.parley.server.store.Database;
 import org.parley.server.store.GroupCommit;
 
 /**
@@ -42,26 +44,36 @@ public final class MessageService implements AutoCloseable {
 
     private final MessageStore store;
     private final ChatService chats;
-    private final ChatStore chatStore;
     private final ReceiptService receipts;
     private final Bus bus;
     private final Ids ids;
     private final Clock clock;
     private final GroupCommit<Outgoing, Appended> writer;
     private final MediaStore media;
+    private final Database db;
+    private final Semaphore syncs;
 
-    public MessageService(MessageStore store, ChatService chats, ChatStore chatStore, ReceiptService receipts, MediaStore media, Bus bus,
+    public MessageService(Database db, MessageStore store, ChatService chats, ReceiptService receipts, MediaStore media, Bus bus,
             Ids ids, Clock clock, int writerShards, int maxBatch, int lingerMicros, GroupCommit.Observer observer) {
+        this.db = db;
+        this.syncs = new Semaphore(syncsAtOnce(db.readConnections()), true);
         this.store = store;
         this.media = media;
         this.chats = chats;
-        this.chatStore = chatStore;
         this.receipts = receipts;
         this.bus = bus;
         this.ids = ids;
         this.clock = clock;
         this.writer = new GroupCommit<>("messages", writerShards, 100_000, maxBatch, lingerMicros,
                 batch -> store.append(batch.stream().map(Outgoing::message).toList()), this::published, observer);
+    }
+
+    /**
+     * Syncs that may run at once on a store of {@code readConnections}: three quarters of them
+     * (at least one), so that sends, receipts and other reads keep connections during a storm.
+     */
+    static int syncsAtOnce(int readConnections) {
+        return Math.max(1, readConnections * 3 / 4);
     }
 
     /** Runs on the chat's writer thread, in commit order. */
@@ -169,30 +181,43 @@ public final class MessageService implements AutoCloseable {
 
     /**
      * Messages after the device's per-chat cursors (absent chats from where the member's
-     * history starts): at most {@code budget} messages and about {@code maxBytes} of text.
+     * history starts): at most {@code budget} messages and about {@code maxBytes} of text, read
+     * on one store connection. At most {@link #syncsAtOnce} syncs run at once; the rest wait
+     * their turn in arrival order (a reconnect storm queues here, not in the store's pool, whose
+     * wait ends in STORE_UNAVAILABLE). Null when {@code wanted} says no once its turn came (its
+     * socket closed meanwhile).
      */
-    public SyncBatch sync(Principal p, Map<String, Long> cursors, int budget, long maxBytes) {
-        List<String> chatIds = chatStore.chatsOf(p.userId()).stream().map(ChatStore.ChatRecord::chatId).toList();
-        Map<String, Message> heads = store.lastMessages(chatIds);
+    public SyncBatch sync(Principal p, Map<String, Long> cursors, int budget, long maxBytes, BooleanSupplier wanted) {
+        try {
+            syncs.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(ErrorCode.SHUTTING_DOWN, "the node is shutting down");
+        }
+        try {
+            if (!wanted.getAsBoolean()) return null;
+            return db.readTogether(() -> missed(p.userId(), cursors, budget, maxBytes));
+        } finally {
+            syncs.release();
+        }
+    }
+
+    private SyncBatch missed(String userId, Map<String, Long> cursors, int budget, long maxBytes) {
         List<Message> out = new ArrayList<>();
         long bytes = 0;
-        for (String chatId : chatIds) {
-            Message head = heads.get(chatId);
-            long cursor = cursors.getOrDefault(chatId, 0L);
-            if (head == null || head.seq() <= cursor) continue;
+        for (MessageStore.Head head : store.headsOf(userId)) {
+            long cursor = cursors.getOrDefault(head.chatId(), 0L);
+            if (head.lastSeq() <= cursor) continue;
             int room = budget - out.size();
             if (room <= 0 || bytes >= maxBytes) return new SyncBatch(out, true);
-            Membership m = chats.membership(chatId).orElse(null);
-            if (m == null || !m.has(p.userId())) continue; // left or removed meanwhile
-            long floor = m.joinedSeq(p.userId());
-            List<Message> missed = store.after(chatId, Math.max(cursor, floor), room);
+            List<Message> missed = store.after(head.chatId(), Math.max(cursor, head.joinedSeq()), room);
             for (Message msg : missed) {
                 if (bytes >= maxBytes) return new SyncBatch(out, true); // the first message always fits
                 out.add(msg);
                 // text (or caption) plus the frame's other fields, roughly; a media description is about as much again
                 bytes += (msg.text() == null ? 0 : msg.text().length()) + (msg.media() == null ? 200 : 500);
             }
-            if (!missed.isEmpty() && missed.get(missed.size() - 1).seq() < head.seq()) return new SyncBatch(out, true);
+            if (!missed.isEmpty() && missed.get(missed.size() - 1).seq() < head.lastSeq()) return new SyncBatch(out, true);
         }
         return new SyncBatch(out, false);
     }

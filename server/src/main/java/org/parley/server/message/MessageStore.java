@@ -38,4 +38,10 @@ public interface MessageStore {
 
     /** The last message of each given chat that has one. */
     Map<String, Message> lastMessages(Collection<String> chatIds);
+
+    /** A chat of a member's, with its last seq and the seq after which the member sees its messages. */
+    record Head(String chatId, long lastSeq, long joinedSeq) {}
+
+    /** The heads of the open chats {@code userId} is a member of that have messages; one statement. */
+    List<Head> headsOf(String userId);
 }

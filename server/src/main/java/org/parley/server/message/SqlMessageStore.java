@@ -226,6 +226,14 @@ public final class SqlMessageStore implements MessageStore {
     }
 
     @Override
+    public List<Head> headsOf(String userId) {
+        return db.read(c -> Sql.list(c, "SELECT l.chat_id, l.last_seq, m.joined_seq FROM chat_members m"
+                + " JOIN chats c ON c.chat_id = m.chat_id JOIN chat_log l ON l.chat_id = m.chat_id"
+                + " WHERE m.user_id = ? AND c.closed_at IS NULL",
+                rs -> new Head(rs.getString(1), rs.getLong(2), rs.getLong(3)), userId));
+    }
+
+    @Override
     public Map<String, Message> lastMessages(Collection<String> chatIds) {
         List<String> ids = List.copyOf(chatIds);
         Map<String, Message> out = new HashMap<>();

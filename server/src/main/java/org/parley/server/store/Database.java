@@ -23,6 +23,19 @@ public interface Database extends AutoCloseable {
     /** Runs {@code work} on a connection that sees committed data. */
     <T> T read(Work<T> work);
 
+    /**
+     * Runs {@code reads} with every {@link #read} it makes on one connection, in one
+     * transaction: the pool is taken once and the transaction ended once (each read still sees
+     * what committed before it on PostgreSQL, whose reads are READ COMMITTED; SQLite's see the
+     * snapshot of the first). A {@link #write} inside fails at once (on PostgreSQL it would need a second
+     * connection from the pool this one holds, and could wait for itself); a {@code readTogether}
+     * inside another joins it.
+     */
+    <T> T readTogether(java.util.function.Supplier<T> reads);
+
+    /** How many reads the store runs at once: its read connections. */
+    int readConnections();
+
     /** True when the store answers a trivial query within its timeout. */
     boolean ping();
 

@@ -11,6 +11,8 @@ abstract class PooledDatabase implements Database {
     /** The writers' pool (SQLite also runs its checkpoint's last step on it). */
     final HikariDataSource writes;
     private final HikariDataSource reads;
+    /** The connection of the {@link #readTogether} running on this thread, if any. */
+    private final ThreadLocal<Connection> together = new ThreadLocal<>();
 
     PooledDatabase(HikariDataSource writes, HikariDataSource reads) {
         this.writes = writes;
@@ -39,12 +41,42 @@ abstract class PooledDatabase implements Database {
 
     @Override
     public <T> T write(Work<T> work) {
+        refuseInsideReadTogether();
         return inTransaction(writes, "write", work);
+    }
+
+    /** Fails when this thread is inside {@link #readTogether} (writes call it first). */
+    final void refuseInsideReadTogether() {
+        if (together.get() != null) throw new IllegalStateException("a write inside readTogether: it could wait for the connection it holds");
     }
 
     @Override
     public <T> T read(Work<T> work) {
-        return inTransaction(reads, "read", work);
+        Connection shared = together.get();
+        if (shared == null) return inTransaction(reads, "read", work);
+        try {
+            return work.run(shared);
+        } catch (SQLException e) {
+            throw new StoreException("store read failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public <T> T readTogether(java.util.function.Supplier<T> body) {
+        if (together.get() != null) return body.get();
+        return inTransaction(reads, "read", c -> {
+            together.set(c);
+            try {
+                return body.get();
+            } finally {
+                together.remove();
+            }
+        });
+    }
+
+    @Override
+    public int readConnections() {
+        return reads.getMaximumPoolSize();
     }
 
     private static <T> T inTransaction(HikariDataSource pool, String what, Work<T> work) {

@@ -9,6 +9,7 @@ import java.sql.SQLException;
  * connection: an acknowledged message is on disk whatever the server default.
  */
 public final class PostgresDatabase extends PooledDatabase {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PostgresDatabase.class);
 
     private PostgresDatabase(HikariDataSource pool) {
         super(pool, pool);
@@ -45,7 +46,22 @@ public final class PostgresDatabase extends PooledDatabase {
             pool.close();
             throw e;
         }
-        return new PostgresDatabase(pool);
+        PostgresDatabase db = new PostgresDatabase(pool);
+        if (!db.autovacuum()) {
+            log.warn("PostgreSQL runs with autovacuum off: without fresh statistics its planner scans whole tables where an index"
+                    + " would do (a reconnect storm then costs it several times the CPU); turn autovacuum on, or run ANALYZE"
+                    + " regularly (docs/operations.md)");
+        }
+        return db;
+    }
+
+    /** Whether the server runs autovacuum, which also keeps the planner's statistics fresh. */
+    boolean autovacuum() {
+        return read(c -> {
+            try (var st = c.createStatement(); var rs = st.executeQuery("SHOW autovacuum")) {
+                return rs.next() && rs.getString(1).equals("on");
+            }
+        });
     }
 
     @Override

@@ -132,6 +132,7 @@ public final class SqliteDatabase extends PooledDatabase {
     /** Runs {@code work} in one transaction, shared with the writes that queued meanwhile ({@link CombinedWrites}). */
     @Override
     public <T> T write(Work<T> work) {
+        refuseInsideReadTogether();
         return combined.write(work);
     }
 

@@ -35,6 +35,14 @@ class PostgresStoreIT extends StoreContract {
     }
 
     @Test
+    void theNodeKnowsWhetherTheServerKeepsStatisticsFresh() throws Exception {
+        try (var c = DriverManager.getConnection(URL); var st = c.createStatement(); var rs = st.executeQuery("SHOW autovacuum")) {
+            assertTrue(rs.next());
+            assertEquals(rs.getString(1).equals("on"), ((PostgresDatabase) db).autovacuum(), "what the start-up warning is based on");
+        }
+    }
+
+    @Test
     void twoNodesCommittingTheSameSendAtOnceStoreItOnce() throws Exception {
         try (Database other = PostgresDatabase.open(URL, null, null, schema, 2);
                 var nodes = java.util.concurrent.Executors.newFixedThreadPool(2)) { // both at once (the common pool may have one thread)

@@ -21,6 +21,7 @@ import org.parley.server.auth.SqlCodeStore;
 import org.parley.server.chat.SqlChatStore;
 import org.parley.server.message.MessageIds;
 import org.parley.server.message.MessageStore.Appended;
+import org.parley.server.message.MessageStore.Head;
 import org.parley.server.message.MessageStore.NewMessage;
 import org.parley.server.message.SqlMessageStore;
 import org.parley.server.receipt.CursorStore.Kind;
@@ -314,6 +315,51 @@ abstract class StoreContract {
         Appended again = messages.append(List.of(new NewMessage("chat-f", "u2", "f2 ✓", "image", "other", null, null, 8000, photo))).get(0);
         assertThat(again.duplicate()).isTrue();
         assertThat(again.message()).isEqualTo(sent);
+    }
+
+    @Test
+    void headsAreAMembersOpenChatsWithMessagesAndWhereTheMemberJoined() {
+        String ana = user("+14155550140");
+        String ben = user("+14155550141");
+        String cy = user("+14155550142");
+        String direct = chats.openDirect(id("c"), ana, ben, 100).chat().chatId();
+        chats.openDirect(id("c"), ana, cy, 100); // no message yet: nothing to sync
+        String group = id("g");
+        chats.createGroup(group, "Hikers", null, ben, List.of(cy), 100);
+        messages.append(List.of(msg(direct, ben, id("m"), "one"), msg(direct, ana, id("m"), "two")));
+        messages.append(List.of(msg(group, ben, id("m"), "a"), msg(group, cy, id("m"), "b"), msg(group, ben, id("m"), "c")));
+        chats.addMembers(group, List.of(ana), 200, 10); // joins after seq 3
+        assertThat(messages.headsOf(ana)).containsExactlyInAnyOrder(new Head(direct, 2, 0), new Head(group, 3, 3));
+        assertThat(messages.headsOf(cy)).containsExactly(new Head(group, 3, 0));
+        chats.removeMember(group, cy, 300);
+        assertThat(messages.headsOf(cy)).as("a group left is no longer synced").isEmpty();
+        chats.removeMember(group, ben, 300);
+        chats.removeMember(group, ana, 300); // the last one out closes it
+        assertThat(messages.headsOf(ana)).containsExactly(new Head(direct, 2, 0));
+        assertThat(messages.headsOf("nobody")).isEmpty();
+    }
+
+    @Test
+    void readsTogetherShareOneConnectionAndGiveItBack() {
+        String ana = user("+14155550143");
+        for (int i = 0; i < 40; i++) { // more rounds than any pool has connections: none is kept
+            boolean shared = db.readTogether(() -> {
+                java.sql.Connection first = db.read(c -> c);
+                String name = accounts.byId(ana).orElseThrow().userId();
+                java.sql.Connection nested = db.readTogether(() -> db.read(c -> c));
+                return name.equals(ana) && first == db.read(c -> c) && nested == first;
+            });
+            assertThat(shared).as("every read inside ran on the first one's connection").isTrue();
+        }
+        for (int i = 0; i < 40; i++) {
+            assertThatThrownBy(() -> db.readTogether(() -> db.write(c -> Sql.update(c, "UPDATE users SET about = 'x' WHERE user_id = ?", ana))))
+                    .isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> db.readTogether(() -> db.read(c -> Sql.one(c, "SELECT no_such_column FROM users", rs -> 1))))
+                    .isInstanceOf(StoreException.class);
+        }
+        assertThat(accounts.byId(ana).orElseThrow().about()).as("the refused write changed nothing").isNotEqualTo("x");
+        java.util.Optional<Integer> one = db.read(c -> Sql.one(c, "SELECT 1", rs -> rs.getInt(1)));
+        assertThat(one).as("the store still reads").contains(1);
     }
 
     @Test

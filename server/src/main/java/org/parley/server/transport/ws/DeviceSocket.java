@@ -81,7 +81,8 @@ final class DeviceSocket implements WsChannel.Listener {
     private long backlogBytes;
     private int inFlight;
     private volatile long lastHeardAt = System.currentTimeMillis();
-    private boolean closed;
+    /** Set on the event loop; volatile for a queued sync that checks, once its turn comes, whether it is still wanted. */
+    private volatile boolean closed;
     /** Users whose presence this socket watches (→ whether a contact); replaced whole, read from other threads. */
     private volatile Map<String, Boolean> watching = Map.of();
     /** The version of the last presence state sent, per watched user. */
@@ -387,8 +388,8 @@ final class DeviceSocket implements WsChannel.Listener {
         syncRunning = true;
         mode = Mode.SYNCING;
         runBlocking(sync.id(), () -> {
-            var batch = messages.sync(principal, sync.cursors(), syncBatch, syncBytes);
-            connections.post(context, () -> finishSync(sync.id(), batch));
+            var batch = messages.sync(principal, sync.cursors(), syncBatch, syncBytes, () -> !closed);
+            if (batch != null) connections.post(context, () -> finishSync(sync.id(), batch));
         }, () -> syncRunning = false);
     }
 
