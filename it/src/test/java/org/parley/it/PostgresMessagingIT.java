@@ -30,29 +30,31 @@ class PostgresMessagingIT extends MessagingContract {
                 friends.add(friend);
             }
             List<RawWebSocket> sockets = new ArrayList<>();
-            try (var hold = DriverManager.getConnection(TestNode.PG_URL); var st = hold.createStatement()) {
-                hold.setAutoCommit(false);
-                st.execute("LOCK TABLE " + small.schema() + ".chat_log IN ACCESS EXCLUSIVE MODE"); // every sync reads it
-                for (var friend : friends) {
-                    RawWebSocket ws = RawWebSocket.open(small.port(), "/v1/ws", friend.token());
-                    sockets.add(ws);
-                    ws.nextTextContaining("\"type\":\"ready\"");
-                    ws.sendText("{\"type\":\"sync\",\"id\":\"s\",\"cursors\":{}}");
+            try {
+                try (var hold = DriverManager.getConnection(TestNode.PG_URL); var st = hold.createStatement()) {
+                    hold.setAutoCommit(false);
+                    st.execute("LOCK TABLE " + small.schema() + ".chat_log IN ACCESS EXCLUSIVE MODE"); // every sync reads it
+                    for (var friend : friends) {
+                        RawWebSocket ws = RawWebSocket.open(small.port(), "/v1/ws", friend.token());
+                        sockets.add(ws);
+                        ws.nextTextContaining("\"type\":\"ready\"");
+                        ws.sendText("{\"type\":\"sync\",\"id\":\"s\",\"cursors\":{}}");
+                    }
+                    Thread.sleep(7_000);
+                    hold.rollback();
                 }
-                Thread.sleep(7_000);
-                hold.rollback();
-            }
-            for (int i = 0; i < sockets.size(); i++) {
-                try (RawWebSocket ws = sockets.get(i)) {
+                for (int i = 0; i < sockets.size(); i++) {
                     List<String> frames = new ArrayList<>();
                     while (frames.isEmpty() || !frames.get(frames.size() - 1).matches(".*\"type\":\"(synced|error)\".*")) {
-                        var f = ws.next();
+                        var f = sockets.get(i).next();
                         assertThat(f).as("friend %d's sync answered", i).isNotNull();
                         if (f.opcode() == RawWebSocket.TEXT && !f.text().contains("\"type\":\"presence\"")) frames.add(f.text());
                     }
                     assertThat(frames).as("friend %d: the message, then synced; no error", i).hasSize(2);
                     assertThat(frames.get(0)).contains("\"type\":\"message\"", "hello " + i);
                 }
+            } finally {
+                for (RawWebSocket ws : sockets) ws.close();
             }
         }
     }

@@ -91,7 +91,7 @@ final class Ejabberd {
             NodeUnderTest.awaitHealthy(uri, p, "/api/status", dir.resolve("ejabberd.out"), 60);
             long beam = p.descendants().filter(h -> h.info().command().orElse("").contains("beam")).mapToLong(ProcessHandle::pid)
                     .findFirst().orElse(-1);
-            return new Started(server, new NodeUnderTest(uri, p, beam, "ejabberd/postgres", stop));
+            return new Started(server, new NodeUnderTest(uri, p, beam, "ejabberd/postgres", stop, () -> pg.psql(database, "-c", "ANALYZE")));
         } catch (Exception e) {
             stop.close();
             p.destroyForcibly();

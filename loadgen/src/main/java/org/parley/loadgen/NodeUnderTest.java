@@ -28,21 +28,24 @@ final class NodeUnderTest implements AutoCloseable {
     private final AutoCloseable stop;
     /** Run once the processes have ended: removes what the nodes started here stored; or null. */
     private final AutoCloseable cleanUp;
-    /** The nodes' PostgreSQL and schema when this bench made the schema; else null. */
-    private final String pgUrl;
-    private final String schema;
+    /** Gathers the planner's statistics of the store once a scenario is set up; or null. */
+    private final Analyzer analyzer;
     private long cpuTicksAtMark;
     private long markNanos;
 
-    NodeUnderTest(URI uri, Process process, long statsPid, String store, AutoCloseable stop) {
-        this(List.of(uri), process == null ? List.of() : List.of(process), statsPid < 0 ? List.of() : List.of(statsPid), store, stop, null, null, null);
+    /** What {@link #analyze} runs: the statistics of the server's store gathered, as its autovacuum would. */
+    interface Analyzer {
+        void run() throws Exception;
+    }
+
+    NodeUnderTest(URI uri, Process process, long statsPid, String store, AutoCloseable stop, Analyzer analyzer) {
+        this(List.of(uri), process == null ? List.of() : List.of(process), statsPid < 0 ? List.of() : List.of(statsPid), store, stop, null, analyzer);
     }
 
     private NodeUnderTest(List<URI> uris, List<Process> processes, List<Long> statsPids, String store, AutoCloseable stop, AutoCloseable cleanUp,
-            String pgUrl, String schema) {
+            Analyzer analyzer) {
         this.cleanUp = cleanUp;
-        this.pgUrl = pgUrl;
-        this.schema = schema;
+        this.analyzer = analyzer;
         this.uris = List.copyOf(uris);
         this.processes = List.copyOf(processes);
         this.statsPids = List.copyOf(statsPids);
@@ -52,7 +55,7 @@ final class NodeUnderTest implements AutoCloseable {
 
     static NodeUnderTest attach(String target) {
         return new NodeUnderTest(URI.create(target.endsWith("/") ? target.substring(0, target.length() - 1) : target), null, -1,
-                "target", null);
+                "target", null, null);
     }
 
     /**
@@ -90,7 +93,7 @@ final class NodeUnderTest implements AutoCloseable {
                     o.nodes() == 1 ? o.store() : o.store() + " (" + o.nodes() + " nodes)", null, () -> {
                         for (Path d : dirs) removeAllButLogs(d);
                         if (schema != null) dropSchema(o.pgUrl(), schema);
-                    }, o.pgUrl(), schema);
+                    }, schema == null ? null : () -> analyzeSchema(o.pgUrl(), schema));
             return node;
         } finally {
             if (node == null) {
@@ -304,14 +307,20 @@ final class NodeUnderTest implements AutoCloseable {
     }
 
     /**
-     * Gathers the planner's statistics of the schema the nodes share, as autovacuum does on a
-     * maintained PostgreSQL (it is off on some, this machine's included): plans made without
-     * them take a set-up's tables for a few rows and scan them whole (benchmarks.md 23). No-op
-     * on SQLite and for a --target.
+     * Gathers the planner's statistics of the server's store, as autovacuum does on a maintained
+     * PostgreSQL (it is off on some, this machine's included): plans made without them take a
+     * set-up's tables for a few rows and scan them whole (benchmarks.md 23). Run once a
+     * scenario is set up, for Parley's schema and ejabberd's database alike; nothing on SQLite
+     * or for a --target.
      */
-    void analyze() throws java.sql.SQLException {
-        if (schema == null) return;
+    void analyze() throws Exception {
+        if (analyzer == null) return;
         long start = System.nanoTime();
+        analyzer.run();
+        System.err.printf("analyzed the store's tables (%.1f s)%n", (System.nanoTime() - start) / 1e9);
+    }
+
+    private static void analyzeSchema(String pgUrl, String schema) throws java.sql.SQLException {
         try (var c = java.sql.DriverManager.getConnection(pgUrl); var st = c.createStatement()) {
             List<String> tables = new ArrayList<>();
             try (var ps = c.prepareStatement("SELECT tablename FROM pg_tables WHERE schemaname = ?")) {
@@ -320,9 +329,7 @@ final class NodeUnderTest implements AutoCloseable {
                     while (rs.next()) tables.add('"' + schema + "\".\"" + rs.getString(1).replace("\"", "\"\"") + '"');
                 }
             }
-            if (tables.isEmpty()) return;
-            st.execute("ANALYZE " + String.join(", ", tables));
-            System.err.printf("analyzed the store's %d tables (%.1f s)%n", tables.size(), (System.nanoTime() - start) / 1e9);
+            if (!tables.isEmpty()) st.execute("ANALYZE " + String.join(", ", tables));
         }
     }
 

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.parley.protocol.ApiException;
 import org.parley.protocol.ErrorCode;
@@ -26,6 +27,7 @@ import org.parley.server.receipt.ReceiptService;
 import org.parley.server.media.MediaStore;
 import org.parley.server.store.Database;
 import org.parley.server.store.GroupCommit;
+import org.parley.server.store.StoreException;
 
 /**
  * Sending and reading messages. A send is acknowledged only after its batch is committed;
@@ -33,6 +35,8 @@ import org.parley.server.store.GroupCommit;
  */
 public final class MessageService implements AutoCloseable {
     public static final int MAX_PAGE = 200;
+    /** How long a sync waits for its turn before it fails with STORE_UNAVAILABLE. */
+    static final int SYNC_WAIT_SECONDS = 60;
 
     /** A stored message and whether the send was a repeat of an earlier clientMsgId. */
     public record Sent(Message message, boolean duplicate) {}
@@ -56,7 +60,7 @@ public final class MessageService implements AutoCloseable {
     public MessageService(Database db, MessageStore store, ChatService chats, ReceiptService receipts, MediaStore media, Bus bus,
             Ids ids, Clock clock, int writerShards, int maxBatch, int lingerMicros, GroupCommit.Observer observer) {
         this.db = db;
-        this.syncs = new Semaphore(syncsAtOnce(db.readConnections()), true);
+        this.syncs = new Semaphore(db.readCapacity(), true);
         this.store = store;
         this.media = media;
         this.chats = chats;
@@ -66,14 +70,6 @@ public final class MessageService implements AutoCloseable {
         this.clock = clock;
         this.writer = new GroupCommit<>("messages", writerShards, 100_000, maxBatch, lingerMicros,
                 batch -> store.append(batch.stream().map(Outgoing::message).toList()), this::published, observer);
-    }
-
-    /**
-     * Syncs that may run at once on a store of {@code readConnections}: three quarters of them
-     * (at least one), so that sends, receipts and other reads keep connections during a storm.
-     */
-    static int syncsAtOnce(int readConnections) {
-        return Math.max(1, readConnections * 3 / 4);
     }
 
     /** Runs on the chat's writer thread, in commit order. */
@@ -182,14 +178,17 @@ public final class MessageService implements AutoCloseable {
     /**
      * Messages after the device's per-chat cursors (absent chats from where the member's
      * history starts): at most {@code budget} messages and about {@code maxBytes} of text, read
-     * on one store connection. At most {@link #syncsAtOnce} syncs run at once; the rest wait
-     * their turn in arrival order (a reconnect storm queues here, not in the store's pool, whose
-     * wait ends in STORE_UNAVAILABLE). Null when {@code wanted} says no once its turn came (its
-     * socket closed meanwhile).
+     * on one store connection. At most {@link Database#readCapacity} syncs run at once; the
+     * rest wait their turn in arrival order (a reconnect storm queues here, not in the store's
+     * pool, whose wait is short), up to {@link #SYNC_WAIT_SECONDS}: a store that stopped
+     * answering still ends in STORE_UNAVAILABLE. Null when {@code wanted} says no once its turn
+     * came (its socket closed meanwhile).
      */
     public SyncBatch sync(Principal p, Map<String, Long> cursors, int budget, long maxBytes, BooleanSupplier wanted) {
         try {
-            syncs.acquire();
+            if (!syncs.tryAcquire(SYNC_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                throw new StoreException("the store is busy: this sync waited " + SYNC_WAIT_SECONDS + " s for its turn", null);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiException(ErrorCode.SHUTTING_DOWN, "the node is shutting down");

@@ -27,14 +27,19 @@ public interface Database extends AutoCloseable {
      * Runs {@code reads} with every {@link #read} it makes on one connection, in one
      * transaction: the pool is taken once and the transaction ended once (each read still sees
      * what committed before it on PostgreSQL, whose reads are READ COMMITTED; SQLite's see the
-     * snapshot of the first). A {@link #write} inside fails at once (on PostgreSQL it would need a second
-     * connection from the pool this one holds, and could wait for itself); a {@code readTogether}
-     * inside another joins it.
+     * snapshot of the first). A {@link #write} inside fails at once (on PostgreSQL it would need
+     * a second connection from the pool whose connection this holds); a {@code readTogether}
+     * inside another joins it. After a read inside fails, PostgreSQL refuses the transaction's
+     * further statements: let the failure end the whole body.
      */
     <T> T readTogether(java.util.function.Supplier<T> reads);
 
-    /** How many reads the store runs at once: its read connections. */
-    int readConnections();
+    /**
+     * How many reads may run at once without taking the connections writes need: all of
+     * SQLite's read connections (its writes have a connection of their own), half of
+     * PostgreSQL's one pool, at least one.
+     */
+    int readCapacity();
 
     /** True when the store answers a trivial query within its timeout. */
     boolean ping();

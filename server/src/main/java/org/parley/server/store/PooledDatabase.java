@@ -47,7 +47,7 @@ abstract class PooledDatabase implements Database {
 
     /** Fails when this thread is inside {@link #readTogether} (writes call it first). */
     final void refuseInsideReadTogether() {
-        if (together.get() != null) throw new IllegalStateException("a write inside readTogether: it could wait for the connection it holds");
+        if (together.get() != null) throw new IllegalStateException("a write inside readTogether: it would need a second connection of the pool");
     }
 
     @Override
@@ -75,8 +75,8 @@ abstract class PooledDatabase implements Database {
     }
 
     @Override
-    public int readConnections() {
-        return reads.getMaximumPoolSize();
+    public int readCapacity() {
+        return reads == writes ? Math.max(1, reads.getMaximumPoolSize() / 2) : reads.getMaximumPoolSize();
     }
 
     private static <T> T inTransaction(HikariDataSource pool, String what, Work<T> work) {

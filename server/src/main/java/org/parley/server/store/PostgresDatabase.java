@@ -47,7 +47,13 @@ public final class PostgresDatabase extends PooledDatabase {
             throw e;
         }
         PostgresDatabase db = new PostgresDatabase(pool);
-        if (!db.autovacuum()) {
+        boolean autovacuum = true;
+        try {
+            autovacuum = db.autovacuum();
+        } catch (RuntimeException e) {
+            log.warn("could not read PostgreSQL's autovacuum setting: {}", e.toString());
+        }
+        if (!autovacuum) {
             log.warn("PostgreSQL runs with autovacuum off: without fresh statistics its planner scans whole tables where an index"
                     + " would do (a reconnect storm then costs it several times the CPU); turn autovacuum on, or run ANALYZE"
                     + " regularly (docs/operations.md)");
