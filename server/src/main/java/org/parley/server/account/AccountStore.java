@@ -25,5 +25,6 @@ public interface AccountStore {
     /** When the user's last device went away (null: never seen, or unknown user). */
     Long lastSeen(String userId);
 
-    void setLastSeen(String userId, long at);
+    /** Sets each user's last seen (user id to time), in one transaction; never moves one backwards. */
+    void setLastSeen(java.util.Map<String, Long> lastSeen);
 }

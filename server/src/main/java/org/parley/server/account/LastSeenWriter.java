@@ -3,32 +3,38 @@ package org.parley.server.account;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import org.parley.server.store.GroupCommit;
 
 /**
- * Records when devices connect (their {@code lastSeenAt}), many devices per transaction. A
- * reconnect storm of tens of thousands of devices then costs a few commits instead of one
- * sync-to-disk each, which would otherwise queue behind one another on the store's writer and
- * hold up the catch-up of every device. The time is informational (the device list shows it),
- * so a write that waits a few milliseconds for its batch loses nothing a client was promised.
+ * Records last-seen times (when a device connected, when a user's last device went away),
+ * many per transaction. A reconnect storm of tens of thousands of devices, or as many users
+ * dropping at once, then costs a few commits instead of one sync-to-disk each, which would
+ * otherwise queue behind one another on the store's writer and hold up everything else that
+ * writes. The latest time of an id in a batch wins; the store never moves a time backwards.
  */
 public final class LastSeenWriter implements AutoCloseable {
-    private record Touch(String deviceId, long at) {}
+    private record Seen(String id, long at) {}
 
-    private final GroupCommit<Touch, Void> writer;
+    private final GroupCommit<Seen, Void> writer;
 
-    public LastSeenWriter(DeviceStore devices, int maxBatch, GroupCommit.Observer observer) {
-        this.writer = new GroupCommit<>("devices", 1, 100_000, maxBatch, (List<Touch> batch) -> {
+    /** @param store writes a batch (id to time), in one transaction */
+    public LastSeenWriter(String name, Consumer<Map<String, Long>> store, int maxBatch, GroupCommit.Observer observer) {
+        this.writer = new GroupCommit<>(name, 1, 100_000, maxBatch, (List<Seen> batch) -> {
             Map<String, Long> latest = new HashMap<>();
-            for (Touch t : batch) latest.merge(t.deviceId(), t.at(), Math::max);
-            devices.touch(latest);
+            for (Seen s : batch) latest.merge(s.id(), s.at(), Math::max);
+            store.accept(latest);
             return java.util.Collections.<Void>nCopies(batch.size(), null);
         }, (in, out) -> {}, observer);
     }
 
-    /** Queues the record; a failure is logged by the writer (the connection goes on either way). */
-    public void connected(String deviceId, long at) {
-        writer.submit(deviceId, new Touch(deviceId, at));
+    /**
+     * Queues the time; the future completes once it is stored, or fails (queue full, shutting
+     * down, store failed: the writer logs a failed batch).
+     */
+    public CompletableFuture<Void> record(String id, long at) {
+        return writer.submit(id, new Seen(id, at));
     }
 
     /** Commits what is queued, then stops. */

@@ -87,9 +87,18 @@ public final class SqlAccountStore implements AccountStore {
     }
 
     @Override
-    public void setLastSeen(String userId, long at) {
-        // never backwards: a late write from a slower path must not undo a newer one
-        db.write(c -> Sql.update(c, "UPDATE users SET last_seen_at = ? WHERE user_id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)",
-                at, userId, at));
+    public void setLastSeen(java.util.Map<String, Long> lastSeen) {
+        if (lastSeen.isEmpty()) return;
+        db.write(c -> {
+            // never backwards: a late write from a slower path must not undo a newer one
+            try (var ps = c.prepareStatement("UPDATE users SET last_seen_at = ? WHERE user_id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)")) {
+                for (var e : new java.util.TreeMap<>(lastSeen).entrySet()) { // one order for every writer: no lock cycles
+                    Sql.bind(ps, e.getValue(), e.getKey(), e.getValue());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
     }
 }

@@ -84,6 +84,8 @@ public final class Node implements AutoCloseable {
     private final MessageService messages;
     private final ReceiptService receipts;
     private final LastSeenWriter lastSeen;
+    /** Users' last seen, written when their last socket closes (so after the sockets at shutdown). */
+    private final LastSeenWriter usersLastSeen;
     private final Connections connections;
     private final PushService push;
     private final Bus bus;
@@ -131,7 +133,9 @@ public final class Node implements AutoCloseable {
                     config.writerMaxBatch(), config.writerLingerMicros(), observer(metrics, "messages",
                             Counter.builder("parley.messages.in").description("sends committed by the writer, repeated clientMsgIds included").register(metrics)));
             started.push(messages);
-            var presence = new LocalPresence(accounts, blocking);
+            this.usersLastSeen = new LastSeenWriter("users", accounts::setLastSeen, config.writerMaxBatch(), observer(metrics, "users", null));
+            started.push(usersLastSeen);
+            var presence = new LocalPresence(accounts, usersLastSeen, blocking);
             var presenceService = new PresenceService(presence, accounts, chatStore, chats);
             presence.onChange((user, state) ->
                     bus.publish(new Event.PresenceChanged(user, state.online(), state.lastSeen(), state.version(), false)));
@@ -169,7 +173,7 @@ public final class Node implements AutoCloseable {
             }
             var web = org.parley.server.transport.http.WebApp.create(config.webDir());
             var mediaHttp = new MediaHttp(auth, media, blocking, shuttingDown::get);
-            this.lastSeen = new LastSeenWriter(devices, config.writerMaxBatch(), observer(metrics, "devices", null));
+            this.lastSeen = new LastSeenWriter("devices", devices::touch, config.writerMaxBatch(), observer(metrics, "devices", null));
             started.push(lastSeen);
             var ws = new WsEndpoint(auth, lastSeen, messages, receipts, presenceService, chats, bus, connections, blocking, shuttingDown::get, clock,
                     config.wsMaxFrameBytes(), config.wsSyncBatch(), config.wsOutboundQueueBytes(), config.wsPingIntervalSeconds());
@@ -369,6 +373,7 @@ public final class Node implements AutoCloseable {
         messages.close();
         receipts.close();
         lastSeen.close();
+        usersLastSeen.close();
         try {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {

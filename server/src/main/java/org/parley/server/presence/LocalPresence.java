@@ -9,14 +9,18 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
+import org.parley.protocol.ApiException;
+import org.parley.protocol.ErrorCode;
 import org.parley.server.account.AccountStore;
+import org.parley.server.account.LastSeenWriter;
 import org.parley.server.delivery.SerialExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Presence of the sockets this node holds (the whole system on a single node). Last seen is
- * written to the store when a user goes offline, so it survives restarts.
+ * written to the store when a user goes offline, many users per transaction, so it survives
+ * restarts.
  */
 public final class LocalPresence implements Presence {
     private static final Logger log = LoggerFactory.getLogger(LocalPresence.class);
@@ -34,11 +38,12 @@ public final class LocalPresence implements Presence {
     /** One user's changes are told in order: each user maps to one serial stripe. */
     private final SerialExecutor[] stripes = new SerialExecutor[STRIPES];
     private final AccountStore accounts;
-    private final Executor blocking;
+    private final LastSeenWriter lastSeen;
 
-    public LocalPresence(AccountStore accounts, Executor blocking) {
+    /** @param lastSeen stores users' last seen in batches (closed by the caller, after the sockets) */
+    public LocalPresence(AccountStore accounts, LastSeenWriter lastSeen, Executor blocking) {
         this.accounts = accounts;
-        this.blocking = blocking;
+        this.lastSeen = lastSeen;
         for (int i = 0; i < STRIPES; i++) stripes[i] = new SerialExecutor(blocking);
     }
 
@@ -70,20 +75,15 @@ public final class LocalPresence implements Presence {
     }
 
     private void store(String userId, Seen seen) {
-        Runnable write = () -> {
-            try {
-                accounts.setLastSeen(userId, seen.at());
+        lastSeen.record(userId, seen.at()).whenComplete((stored, failure) -> {
+            if (failure == null) {
                 leaving.remove(userId, seen); // the store has it now; keeps the map to users in flight
-            } catch (RuntimeException e) {
-                log.warn("could not store last seen of {}: {}", userId, e.toString());
+            } else if (failure instanceof ApiException a && a.code() == ErrorCode.SHUTTING_DOWN) {
+                log.debug("last seen of {} not stored: shutting down", userId); // the store keeps the previous one
+            } else { // the store keeps the previous last seen; this node answers with the newer meanwhile
+                log.warn("could not store last seen of {}: {}", userId, failure.toString());
             }
-        };
-        try {
-            stripe(userId).execute(write);
-        } catch (RejectedExecutionException e) {
-            // shutting down: the store keeps the previous last seen
-            log.debug("last seen of {} not stored: shutting down", userId);
-        }
+        });
     }
 
     @Override

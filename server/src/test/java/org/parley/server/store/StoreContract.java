@@ -184,6 +184,19 @@ abstract class StoreContract {
     }
 
     @Test
+    void lastSeenOfManyUsersIsRecordedInOneCallAndNeverGoesBack() {
+        String a = user("+14155550150");
+        String b = user("+14155550151");
+        String never = user("+14155550152");
+        accounts.setLastSeen(java.util.Map.of(a, 500L, b, 600L, "unknown-user", 700L));
+        accounts.setLastSeen(java.util.Map.of(a, 400L)); // an older record arriving late
+        accounts.setLastSeen(java.util.Map.of());
+        assertThat(accounts.lastSeen(a)).isEqualTo(500L);
+        assertThat(accounts.lastSeen(b)).isEqualTo(600L);
+        assertThat(accounts.lastSeen(never)).isNull();
+    }
+
+    @Test
     void codeTriesAreCountedAtomicallyAndACodeIsUsedOnce() {
         codes.put("+14155550103", "h1", 100);
         assertThat(codes.takeAttempt("+14155550103", 2, 50)).map(CodeStore.PendingCode::attempts).contains(1);

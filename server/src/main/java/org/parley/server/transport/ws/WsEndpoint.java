@@ -125,6 +125,6 @@ public final class WsEndpoint {
             socket.close(CloseCodes.SIGNED_OUT, "signed out");
             return;
         }
-        lastSeen.connected(p.deviceId(), clock.millis());
+        lastSeen.record(p.deviceId(), clock.millis()); // a failure is logged by the writer; the connection goes on either way
     }
 }
