@@ -69,6 +69,8 @@ final class NodeUnderTest implements AutoCloseable {
         if (jar == null || !Files.exists(Path.of(jar))) throw new IllegalStateException("server jar not found: " + jar + " (run ./bench, which builds it)");
         String schema = o.store().equals("postgres") ? "bench_" + Long.toHexString(System.nanoTime()) : null;
         List<Path> dirs = new ArrayList<>();
+        List<Path> logs = new ArrayList<>();
+        Files.createDirectories(o.outDir());
         List<Process> started = java.util.Collections.synchronizedList(new ArrayList<>());
         // A bench stopped with Ctrl-C or kill, even while its nodes start, still stops them (close() does more when it gets to run).
         Thread stopOnExit = new Thread(() -> {
@@ -83,21 +85,23 @@ final class NodeUnderTest implements AutoCloseable {
             for (int i = 0; i < o.nodes(); i++) {
                 Path data = Files.createTempDirectory("parley-bench");
                 dirs.add(data);
-                started.add(startProcess(o, jar, data, schema));
+                logs.add(o.outDir().resolve(o.nodes() == 1 ? "node.log" : "node-" + (i + 1) + ".log"));
+                started.add(startProcess(o, jar, data, logs.get(i), schema));
                 // The first node migrates the schema alone; the rest start together once it is up.
-                if (i == 0) uris.add(awaitRunning(started.get(0), data.resolve("node.log"), 60));
+                if (i == 0) uris.add(awaitRunning(started.get(0), logs.get(0), 60));
             }
-            for (int i = 1; i < started.size(); i++) uris.add(awaitRunning(started.get(i), dirs.get(i).resolve("node.log"), 180));
-            for (int i = 0; i < started.size(); i++) awaitHealthy(uris.get(i), started.get(i), "/health", dirs.get(i).resolve("node.log"), 60);
+            for (int i = 1; i < started.size(); i++) uris.add(awaitRunning(started.get(i), logs.get(i), 180));
+            for (int i = 0; i < started.size(); i++) awaitHealthy(uris.get(i), started.get(i), "/health", logs.get(i), 60);
             node = new NodeUnderTest(uris, List.copyOf(started), started.stream().map(Process::pid).toList(),
                     o.nodes() == 1 ? o.store() : o.store() + " (" + o.nodes() + " nodes)", null, () -> {
-                        for (Path d : dirs) removeAllButLogs(d);
+                        for (Path d : dirs) deleteAll(d);
                         if (schema != null) dropSchema(o.pgUrl(), schema);
                     }, schema == null ? null : () -> analyzeSchema(o.pgUrl(), schema));
             return node;
         } finally {
-            if (node == null) {
+            if (node == null) { // a node that did not start: its log, in the run's folder, says why
                 for (Process p : started) p.destroyForcibly().waitFor();
+                for (Path d : dirs) deleteAll(d);
                 if (schema != null) dropSchema(o.pgUrl(), schema);
             }
         }
@@ -122,7 +126,7 @@ final class NodeUnderTest implements AutoCloseable {
         throw new IllegalStateException("server not listening after " + seconds + " s; see " + log);
     }
 
-    private static Process startProcess(Options o, String jar, Path data, String schema) throws IOException {
+    private static Process startProcess(Options o, String jar, Path data, Path log, String schema) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
         cmd.addAll(o.nodes() == 1 ? List.of("-Xms1g", "-Xmx4g") : List.of("-Xms256m", "-Xmx1g"));
@@ -138,7 +142,7 @@ final class NodeUnderTest implements AutoCloseable {
         String config = System.getProperty("parley.nodeConfig", ""); // key=value ..., e.g. to try a setting
         for (String kv : config.trim().split("\\s+")) if (!kv.isEmpty()) cmd.addAll(List.of("--set", kv));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolve("node.log").toFile()));
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().keySet().removeIf(k -> k.startsWith("PARLEY_"));
         pb.environment().put("JAVA_TOOL_OPTIONS", "-Dlogback.configurationFile=" + writeQuietLogback(data));
         return pb.start();
@@ -296,7 +300,7 @@ final class NodeUnderTest implements AutoCloseable {
         return sum;
     }
 
-    /** Stops the nodes, then removes what they stored (a run writes up to gigabytes); their node.log stays. */
+    /** Stops the nodes, then removes what they stored (a run writes up to gigabytes); their logs stay in the run's folder. */
     @Override
     public void close() throws Exception {
         if (stop != null) stop.close();
@@ -341,18 +345,11 @@ final class NodeUnderTest implements AutoCloseable {
         }
     }
 
-    /** Deletes everything in {@code dir} but its *.log files (and the folder, which keeps them). */
-    static void removeAllButLogs(Path dir) throws IOException {
+    /** Deletes {@code dir} and everything in it. */
+    static void deleteAll(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
         try (var files = Files.walk(dir)) {
-            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                if (f.equals(dir) || f.getFileName().toString().endsWith(".log")) continue;
-                if (Files.isDirectory(f)) {
-                    try (var left = Files.list(f)) {
-                        if (left.findAny().isPresent()) continue; // holds a log
-                    }
-                }
-                Files.delete(f);
-            }
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(f);
         }
     }
 }

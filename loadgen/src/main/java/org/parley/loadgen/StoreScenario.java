@@ -54,7 +54,7 @@ final class StoreScenario {
                 if (o.store().equals("postgres")) db.write(c -> Sql.update(c, "DROP SCHEMA " + schema + " CASCADE"));
             }
         } finally {
-            deleteTree(dir);
+            NodeUnderTest.deleteAll(dir);
         }
     }
 
@@ -160,11 +160,5 @@ final class StoreScenario {
 
     private static double ms(Histogram h, double percentile) {
         return h.getValueAtPercentile(percentile) / 1_000.0;
-    }
-
-    private static void deleteTree(Path dir) throws java.io.IOException {
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
     }
 }

@@ -13,18 +13,18 @@ class NodeUnderTestTest {
     Path dir;
 
     @Test
-    void whatTheNodeStoredIsRemovedButItsLogStays() throws Exception {
-        for (String f : List.of("parley.db", "parley.db-wal", "parley.db-shm", "logback.xml", "node.log", "media/blobs/ab/abcdef",
-                "media/uploads/u1", "media/url.key", "old/other.log")) {
-            Files.createDirectories(dir.resolve(f).getParent());
-            Files.writeString(dir.resolve(f), "x");
+    void whatTheNodeStoredIsRemovedFolderAndAll() throws Exception {
+        Path data = dir.resolve("parley-bench1");
+        for (String f : List.of("parley.db", "parley.db-wal", "parley.db-shm", "logback.xml", "media/blobs/ab/abcdef", "media/uploads/u1",
+                "media/url.key")) {
+            Files.createDirectories(data.resolve(f).getParent());
+            Files.writeString(data.resolve(f), "x");
         }
-        Files.createDirectories(dir.resolve("media/empty"));
-        NodeUnderTest.removeAllButLogs(dir);
-        try (var left = Files.walk(dir)) {
-            assertThat(left.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString()).sorted().toList())
-                    .containsExactly("node.log", "old/other.log");
-        }
-        assertThat(dir.resolve("media")).doesNotExist();
+        Files.createDirectories(data.resolve("media/empty"));
+        Files.writeString(dir.resolve("node.log"), "the log, in the run's folder");
+        NodeUnderTest.deleteAll(data);
+        assertThat(data).doesNotExist();
+        assertThat(dir.resolve("node.log")).exists();
+        NodeUnderTest.deleteAll(data); // already gone: nothing to do
     }
 }
