@@ -14,6 +14,12 @@ class PostgresMessagingIT extends MessagingContract {
         return TestNode.Store.POSTGRES;
     }
 
+    private static String metrics(TestNode node) throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        return http.send(java.net.http.HttpRequest.newBuilder(node.uri().resolve("/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     /**
      * More devices sync at once than the node has store connections, while the store stalls for
      * longer than a connection is waited for (a lock held 7 s; the pool waits 5): the syncs wait
@@ -41,6 +47,8 @@ class PostgresMessagingIT extends MessagingContract {
                         ws.sendText("{\"type\":\"sync\",\"id\":\"s\",\"cursors\":{}}");
                     }
                     Thread.sleep(7_000);
+                    assertThat(metrics(small)).as("one sync at the store (half of 2 connections), the others in line")
+                            .contains("parley_syncs_waiting 7.0");
                     hold.rollback();
                 }
                 for (int i = 0; i < sockets.size(); i++) {

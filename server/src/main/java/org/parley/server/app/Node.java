@@ -133,6 +133,8 @@ public final class Node implements AutoCloseable {
                     config.writerMaxBatch(), config.writerLingerMicros(), observer(metrics, "messages",
                             Counter.builder("parley.messages.in").description("sends committed by the writer, repeated clientMsgIds included").register(metrics)));
             started.push(messages);
+            io.micrometer.core.instrument.Gauge.builder("parley.syncs.waiting", messages, MessageService::syncsWaiting)
+                    .description("syncs waiting for their turn at the store").register(metrics);
             this.usersLastSeen = new LastSeenWriter("users", accounts::setLastSeen, config.writerMaxBatch(), observer(metrics, "users", null));
             started.push(usersLastSeen);
             var presence = new LocalPresence(accounts, usersLastSeen, blocking);

@@ -201,6 +201,11 @@ public final class MessageService implements AutoCloseable {
         }
     }
 
+    /** Syncs waiting for their turn (a gauge: a reconnect storm shows here). */
+    public int syncsWaiting() {
+        return syncs.getQueueLength();
+    }
+
     private SyncBatch missed(String userId, Map<String, Long> cursors, int budget, long maxBytes) {
         List<Message> out = new ArrayList<>();
         long bytes = 0;
