@@ -107,8 +107,13 @@ final class DriverProcess implements AutoCloseable {
         String java = ProcessHandle.current().info().command().orElse("java");
         Files.createDirectories(outDir);
         Path log = outDir.resolve("driver-" + number + ".log");
+        // C1 only: a driver lives for a burst or two, and C2 compiling its paths during the storm took
+        // half of its CPU, on the cores the nodes share (benchmarks.md 25)
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xms128m", "-Xmx1536m", "-XX:+UseParallelGC",
-                "-cp", System.getProperty("java.class.path"), main.getName()));
+                "-XX:TieredStopAtLevel=1"));
+        String extra = System.getProperty("parley.driverJvmArgs", ""); // e.g. a JFR recording, or other JIT settings
+        if (!extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
         cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         return new DriverProcess(p, number, log);
