@@ -436,6 +436,32 @@ abstract class StoreContract {
         assertThat(forRange).extracting(Mark::upToSeq).contains(5L);
     }
 
+    @Test
+    void aBatchOfManyCursorsMovesEachForwardAndMarksWhereEachWas() {
+        cursors.advance(List.of(new Move("b1", "u1", Kind.delivered, 3, 10), new Move("b2", "u1", Kind.read, 2, 10)));
+        var marks = cursors.advance(List.of(
+                new Move("b1", "u1", Kind.delivered, 6, 20), // 3 -> 6
+                new Move("b1", "u1", Kind.read, 4, 21), // 0 -> 4 (its delivery is behind 6)
+                new Move("b2", "u1", Kind.delivered, 1, 22), // behind; the read below takes it to 5
+                new Move("b2", "u1", Kind.read, 5, 23), // 2 -> 5
+                new Move("b3", "u2", Kind.delivered, 0, 24), // a cursor at 0: made, nothing to mark
+                new Move("b4", "u2", Kind.delivered, 7, 25, false))); // quiet: moves, no mark
+        assertThat(marks).containsExactly(new Mark("b1", "u1", Kind.delivered, 6, 20, 3), new Mark("b1", "u1", Kind.read, 4, 21, 0),
+                new Mark("b2", "u1", Kind.delivered, 5, 23, 2), new Mark("b2", "u1", Kind.read, 5, 23, 2));
+        assertThat(cursors.of("b3", "u2").orElseThrow().deliveredSeq()).isZero();
+        assertThat(cursors.of("b4", "u2").orElseThrow().deliveredSeq()).isEqualTo(7);
+        assertThat(cursors.marks("b4", 0, 10)).isEmpty();
+        assertThat(cursors.marks("b1", 1, 6)).extracting(Mark::kind, Mark::upToSeq).contains(
+                org.assertj.core.groups.Tuple.tuple(Kind.delivered, 6L), org.assertj.core.groups.Tuple.tuple(Kind.read, 4L));
+
+        List<Move> many = new ArrayList<>(); // more cursors than one statement takes
+        for (int i = 0; i < 450; i++) many.add(new Move("m" + i, "u" + (i % 7), Kind.delivered, i + 1, 30));
+        assertThat(cursors.advance(many)).hasSize(450).allMatch(m -> m.fromSeq() == 0);
+        for (int i = 0; i < 450; i++) many.set(i, new Move("m" + i, "u" + (i % 7), Kind.delivered, i % 2 == 0 ? i + 2 : i, 40));
+        assertThat(cursors.advance(many)).as("the even ones moved on, the odd ones were already there")
+                .hasSize(225).allMatch(m -> m.upToSeq() == m.fromSeq() + 1);
+    }
+
     // ---- the push outbox ----
 
     /** Ana writes to Ben, whose one device has a push address; returns the chat. */
