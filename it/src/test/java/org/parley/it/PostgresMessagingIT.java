@@ -15,9 +15,10 @@ class PostgresMessagingIT extends MessagingContract {
     }
 
     private static String metrics(TestNode node) throws Exception {
-        var http = java.net.http.HttpClient.newHttpClient();
-        return http.send(java.net.http.HttpRequest.newBuilder(node.uri().resolve("/metrics")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        try (var http = java.net.http.HttpClient.newHttpClient()) {
+            return http.send(java.net.http.HttpRequest.newBuilder(node.uri().resolve("/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        }
     }
 
     /**

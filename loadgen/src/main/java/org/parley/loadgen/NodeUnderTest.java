@@ -94,14 +94,14 @@ final class NodeUnderTest implements AutoCloseable {
             for (int i = 0; i < started.size(); i++) awaitHealthy(uris.get(i), started.get(i), "/health", logs.get(i), 60);
             node = new NodeUnderTest(uris, List.copyOf(started), started.stream().map(Process::pid).toList(),
                     o.nodes() == 1 ? o.store() : o.store() + " (" + o.nodes() + " nodes)", null, () -> {
-                        for (Path d : dirs) deleteAll(d);
+                        for (Path d : dirs) deleteQuietly(d);
                         if (schema != null) dropSchema(o.pgUrl(), schema);
                     }, schema == null ? null : () -> analyzeSchema(o.pgUrl(), schema));
             return node;
         } finally {
             if (node == null) { // a node that did not start: its log, in the run's folder, says why
                 for (Process p : started) p.destroyForcibly().waitFor();
-                for (Path d : dirs) deleteAll(d);
+                for (Path d : dirs) deleteQuietly(d);
                 if (schema != null) dropSchema(o.pgUrl(), schema);
             }
         }
@@ -142,7 +142,7 @@ final class NodeUnderTest implements AutoCloseable {
         String config = System.getProperty("parley.nodeConfig", ""); // key=value ..., e.g. to try a setting
         for (String kv : config.trim().split("\\s+")) if (!kv.isEmpty()) cmd.addAll(List.of("--set", kv));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile())); // a fresh log: an --out used before holds an older node's port
         pb.environment().keySet().removeIf(k -> k.startsWith("PARLEY_"));
         pb.environment().put("JAVA_TOOL_OPTIONS", "-Dlogback.configurationFile=" + writeQuietLogback(data));
         return pb.start();
@@ -342,6 +342,15 @@ final class NodeUnderTest implements AutoCloseable {
             st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE"); // a name made by start: bench_ and hex digits
         } catch (java.sql.SQLException e) {
             System.err.println("  could not drop the node's schema " + schema + ": " + e.getMessage());
+        }
+    }
+
+    /** {@link #deleteAll}, saying so when it cannot (the schema is dropped all the same). */
+    private static void deleteQuietly(Path dir) {
+        try {
+            deleteAll(dir);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("  could not delete the node's folder " + dir + ": " + e);
         }
     }
 

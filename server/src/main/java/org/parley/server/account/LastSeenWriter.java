@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.parley.server.store.GroupCommit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Records last-seen times (when a device connected, when a user's last device went away),
@@ -17,23 +19,33 @@ import org.parley.server.store.GroupCommit;
 public final class LastSeenWriter implements AutoCloseable {
     private record Seen(String id, long at) {}
 
-    private final GroupCommit<Seen, Void> writer;
+    private static final Logger log = LoggerFactory.getLogger(LastSeenWriter.class);
+
+    private final GroupCommit<Seen, Boolean> writer;
 
     /** @param store writes a batch (id to time), in one transaction */
     public LastSeenWriter(String name, Consumer<Map<String, Long>> store, int maxBatch, GroupCommit.Observer observer) {
         this.writer = new GroupCommit<>(name, 1, 100_000, maxBatch, (List<Seen> batch) -> {
             Map<String, Long> latest = new HashMap<>();
             for (Seen s : batch) latest.merge(s.id(), s.at(), Math::max);
-            store.accept(latest);
-            return java.util.Collections.<Void>nCopies(batch.size(), null);
+            try {
+                store.accept(latest);
+                return java.util.Collections.nCopies(batch.size(), true);
+            } catch (RuntimeException e) {
+                // Not one time at a time again (the writer's way with a failed batch): no single
+                // time can spoil a batch, and on a store that is down each try would wait its turn
+                // at the pool; one line for the batch, and the times stay where they were.
+                log.warn("{}: {} last-seen times not stored: {}", name, latest.size(), e.toString());
+                return java.util.Collections.nCopies(batch.size(), false);
+            }
         }, (in, out) -> {}, observer);
     }
 
     /**
-     * Queues the time; the future completes once it is stored, or fails (queue full, shutting
-     * down, store failed: the writer logs a failed batch).
+     * Queues the time; the future says whether it was stored (false: the store failed, logged
+     * once per batch), or fails when the queue is full or the node is shutting down.
      */
-    public CompletableFuture<Void> record(String id, long at) {
+    public CompletableFuture<Boolean> record(String id, long at) {
         return writer.submit(id, new Seen(id, at));
     }
 

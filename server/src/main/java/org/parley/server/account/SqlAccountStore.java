@@ -88,10 +88,18 @@ public final class SqlAccountStore implements AccountStore {
 
     @Override
     public void setLastSeen(java.util.Map<String, Long> lastSeen) {
+        setLastSeen(db, "users", "user_id", lastSeen);
+    }
+
+    /**
+     * Sets {@code last_seen_at} of many rows of {@code table} (by {@code idColumn}) in one
+     * transaction; never backwards: a late write from a slower path must not undo a newer one.
+     */
+    static void setLastSeen(Database db, String table, String idColumn, java.util.Map<String, Long> lastSeen) {
         if (lastSeen.isEmpty()) return;
         db.write(c -> {
-            // never backwards: a late write from a slower path must not undo a newer one
-            try (var ps = c.prepareStatement("UPDATE users SET last_seen_at = ? WHERE user_id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)")) {
+            try (var ps = c.prepareStatement("UPDATE " + table + " SET last_seen_at = ? WHERE " + idColumn + " = ?"
+                    + " AND (last_seen_at IS NULL OR last_seen_at < ?)")) {
                 for (var e : new java.util.TreeMap<>(lastSeen).entrySet()) { // one order for every writer: no lock cycles
                     Sql.bind(ps, e.getValue(), e.getKey(), e.getValue());
                     ps.addBatch();

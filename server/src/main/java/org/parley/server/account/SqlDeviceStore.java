@@ -59,16 +59,6 @@ public final class SqlDeviceStore implements DeviceStore {
 
     @Override
     public void touch(java.util.Map<String, Long> lastSeen) {
-        if (lastSeen.isEmpty()) return;
-        db.write(c -> {
-            try (var ps = c.prepareStatement("UPDATE devices SET last_seen_at = ? WHERE device_id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)")) {
-                for (var e : new java.util.TreeMap<>(lastSeen).entrySet()) { // one order for every writer: no lock cycles
-                    Sql.bind(ps, e.getValue(), e.getKey(), e.getValue());
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
-            return null;
-        });
+        SqlAccountStore.setLastSeen(db, "devices", "device_id", lastSeen);
     }
 }

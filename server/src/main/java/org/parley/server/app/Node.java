@@ -2,6 +2,7 @@ package org.parley.server.app;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -84,7 +85,7 @@ public final class Node implements AutoCloseable {
     private final MessageService messages;
     private final ReceiptService receipts;
     private final LastSeenWriter lastSeen;
-    /** Users' last seen, written when their last socket closes (so after the sockets at shutdown). */
+    /** Users' last seen, written when their last socket closes (so closed after the event loops at shutdown). */
     private final LastSeenWriter usersLastSeen;
     private final Connections connections;
     private final PushService push;
@@ -133,7 +134,7 @@ public final class Node implements AutoCloseable {
                     config.writerMaxBatch(), config.writerLingerMicros(), observer(metrics, "messages",
                             Counter.builder("parley.messages.in").description("sends committed by the writer, repeated clientMsgIds included").register(metrics)));
             started.push(messages);
-            io.micrometer.core.instrument.Gauge.builder("parley.syncs.waiting", messages, MessageService::syncsWaiting)
+            Gauge.builder("parley.syncs.waiting", messages, MessageService::syncsWaiting)
                     .description("syncs waiting for their turn at the store").register(metrics);
             this.usersLastSeen = new LastSeenWriter("users", accounts::setLastSeen, config.writerMaxBatch(), observer(metrics, "users", null));
             started.push(usersLastSeen);
@@ -375,12 +376,12 @@ public final class Node implements AutoCloseable {
         messages.close();
         receipts.close();
         lastSeen.close();
-        usersLastSeen.close();
         try {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             log.warn("event loops did not stop cleanly: {}", e.toString());
         }
+        usersLastSeen.close(); // after the event loops: sockets that outlived the wait above go offline as they stop
         bus.close();
         if (blobs instanceof AutoCloseable c) {
             try {

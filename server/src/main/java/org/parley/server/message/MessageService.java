@@ -56,6 +56,7 @@ public final class MessageService implements AutoCloseable {
     private final MediaStore media;
     private final Database db;
     private final Semaphore syncs;
+    private volatile long syncWaitMillis = SYNC_WAIT_SECONDS * 1000L;
 
     public MessageService(Database db, MessageStore store, ChatService chats, ReceiptService receipts, MediaStore media, Bus bus,
             Ids ids, Clock clock, int writerShards, int maxBatch, int lingerMicros, GroupCommit.Observer observer) {
@@ -186,8 +187,8 @@ public final class MessageService implements AutoCloseable {
      */
     public SyncBatch sync(Principal p, Map<String, Long> cursors, int budget, long maxBytes, BooleanSupplier wanted) {
         try {
-            if (!syncs.tryAcquire(SYNC_WAIT_SECONDS, TimeUnit.SECONDS)) {
-                throw new StoreException("the store is busy: this sync waited " + SYNC_WAIT_SECONDS + " s for its turn", null);
+            if (!syncs.tryAcquire(syncWaitMillis, TimeUnit.MILLISECONDS)) {
+                throw new StoreException("the store is busy: this sync waited " + syncWaitMillis + " ms for its turn", null);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -199,6 +200,11 @@ public final class MessageService implements AutoCloseable {
         } finally {
             syncs.release();
         }
+    }
+
+    /** Shortens a sync's wait for its turn (tests). */
+    void syncWaitMillis(long millis) {
+        this.syncWaitMillis = millis;
     }
 
     /** Syncs waiting for their turn (a gauge: a reconnect storm shows here). */

@@ -76,13 +76,13 @@ public final class LocalPresence implements Presence {
 
     private void store(String userId, Seen seen) {
         lastSeen.record(userId, seen.at()).whenComplete((stored, failure) -> {
-            if (failure == null) {
+            if (Boolean.TRUE.equals(stored)) {
                 leaving.remove(userId, seen); // the store has it now; keeps the map to users in flight
             } else if (failure instanceof ApiException a && a.code() == ErrorCode.SHUTTING_DOWN) {
                 log.debug("last seen of {} not stored: shutting down", userId); // the store keeps the previous one
-            } else { // the store keeps the previous last seen; this node answers with the newer meanwhile
+            } else if (failure != null) { // the queue is full: the store keeps the previous last seen, this node answers with the newer
                 log.warn("could not store last seen of {}: {}", userId, failure.toString());
-            }
+            } // else the store failed, logged by the writer; this node answers with the newer meanwhile
         });
     }
 

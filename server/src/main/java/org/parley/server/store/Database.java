@@ -35,9 +35,10 @@ public interface Database extends AutoCloseable {
     <T> T readTogether(java.util.function.Supplier<T> reads);
 
     /**
-     * How many reads may run at once without taking the connections writes need: all of
-     * SQLite's read connections (its writes have a connection of their own), half of
-     * PostgreSQL's one pool, at least one.
+     * How many long reads (a device's sync) may run at once and leave connections to the rest:
+     * on SQLite, whose writes have a connection of their own, all its read connections but one
+     * (kept for the short reads: a token check, a REST page); on PostgreSQL, half of its one
+     * pool (the other half for the writers and the short reads); at least one.
      */
     int readCapacity();
 

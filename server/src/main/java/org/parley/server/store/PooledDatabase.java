@@ -76,7 +76,7 @@ abstract class PooledDatabase implements Database {
 
     @Override
     public int readCapacity() {
-        return reads == writes ? Math.max(1, reads.getMaximumPoolSize() / 2) : reads.getMaximumPoolSize();
+        return Math.max(1, reads == writes ? reads.getMaximumPoolSize() / 2 : reads.getMaximumPoolSize() - 1);
     }
 
     private static <T> T inTransaction(HikariDataSource pool, String what, Work<T> work) {

@@ -1,6 +1,7 @@
 package org.parley.server.message;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,12 +17,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.parley.protocol.ErrorCode;
 import org.parley.protocol.Model.Message;
 import org.parley.server.account.SqlAccountStore;
 import org.parley.server.auth.Principal;
 import org.parley.server.chat.SqlChatStore;
 import org.parley.server.message.MessageStore.NewMessage;
 import org.parley.server.store.SqliteDatabase;
+import org.parley.server.store.StoreException;
 
 /** A device's sync on a real (SQLite) store: what it reads, and how many run at once. */
 class MessageServiceSyncTest {
@@ -84,43 +87,46 @@ class MessageServiceSyncTest {
         assertThat(got).hasSize(8).doesNotHaveDuplicates();
     }
 
-    @Test
-    void aSyncWhoseSocketClosedWhileItWaitedReadsNothing() {
-        AtomicInteger asked = new AtomicInteger();
-        var batch = service.sync(new Principal(ana, "d-ana"), Map.of(), 100, 1 << 20, () -> {
-            asked.incrementAndGet();
-            return false;
-        });
-        assertThat(batch).isNull();
-        assertThat(asked).hasValue(1);
+    /** Syncs that hold every turn there is until {@code release} opens. */
+    private List<CompletableFuture<MessageService.SyncBatch>> holdEveryTurn(CountDownLatch release, java.util.concurrent.ExecutorService threads)
+            throws Exception {
+        int capacity = db.readCapacity();
+        CountDownLatch admitted = new CountDownLatch(capacity);
+        List<CompletableFuture<MessageService.SyncBatch>> running = new ArrayList<>();
+        for (int i = 0; i < capacity; i++) {
+            running.add(CompletableFuture.supplyAsync(() -> service.sync(new Principal(ana, "d-ana"), Map.of(), 100, 1 << 20, () -> {
+                admitted.countDown();
+                try {
+                    return release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }), threads));
+        }
+        assertThat(admitted.await(10, TimeUnit.SECONDS)).as("as many as the capacity run at once").isTrue();
+        return running;
+    }
+
+    private void awaitWaiting(int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (service.syncsWaiting() != n && System.nanoTime() < deadline) Thread.sleep(5);
+        assertThat(service.syncsWaiting()).as("syncs waiting for a turn").isEqualTo(n);
     }
 
     @Test
     void syncsBeyondTheStoresReadCapacityWaitForATurn() throws Exception {
-        int capacity = db.readCapacity();
-        assertThat(capacity).as("SQLite: all its read connections, writes have their own").isEqualTo(4);
+        assertThat(db.readCapacity()).as("SQLite: its read connections but one, writes have their own").isEqualTo(3);
         CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch admitted = new CountDownLatch(capacity);
-        List<CompletableFuture<MessageService.SyncBatch>> running = new ArrayList<>();
         try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int i = 0; i < capacity; i++) {
-                running.add(CompletableFuture.supplyAsync(() -> service.sync(new Principal(ana, "d-ana"), Map.of(), 100, 1 << 20, () -> {
-                    admitted.countDown();
-                    try {
-                        return release.await(30, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        throw new IllegalStateException(e);
-                    }
-                }), threads));
-            }
+            List<CompletableFuture<MessageService.SyncBatch>> running;
             try {
-                assertThat(admitted.await(10, TimeUnit.SECONDS)).as("as many as the capacity run at once").isTrue();
+                running = holdEveryTurn(release, threads);
                 AtomicBoolean lastAdmitted = new AtomicBoolean();
                 var last = CompletableFuture.supplyAsync(() -> service.sync(new Principal(ana, "d-ana"), Map.of(), 100, 1 << 20, () -> {
                     lastAdmitted.set(true);
                     return true;
                 }), threads);
-                Thread.sleep(300);
+                awaitWaiting(1);
                 assertThat(lastAdmitted).as("one more waits while they run").isFalse();
                 release.countDown();
                 assertThat(last.get(10, TimeUnit.SECONDS).messages()).as("then it has its turn").hasSize(8);
@@ -128,6 +134,52 @@ class MessageServiceSyncTest {
                 release.countDown(); // a failed check does not leave the others waiting
             }
             for (var r : running) assertThat(r.get(10, TimeUnit.SECONDS).messages()).hasSize(8);
+            assertThat(service.syncsWaiting()).isZero();
+        }
+    }
+
+    @Test
+    void aSyncWhoseSocketClosedWhileItWaitedReadsNothing() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger asked = new AtomicInteger();
+        try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            try {
+                holdEveryTurn(release, threads);
+                var gone = CompletableFuture.supplyAsync(() -> service.sync(new Principal(ana, "d-ana"), Map.of(), 100, 1 << 20, () -> {
+                    asked.incrementAndGet();
+                    return false; // its socket closed while it waited
+                }), threads);
+                awaitWaiting(1);
+                release.countDown();
+                assertThat(gone.get(10, TimeUnit.SECONDS)).isNull();
+            } finally {
+                release.countDown();
+            }
+        }
+        assertThat(asked).as("asked once, when its turn came").hasValue(1);
+    }
+
+    @Test
+    void aSyncThatWaitsTooLongForATurnIsRefusedAndTheTurnsStayRight() throws Exception {
+        service.syncWaitMillis(200);
+        CountDownLatch release = new CountDownLatch(1);
+        try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            try {
+                holdEveryTurn(release, threads);
+                assertThatThrownBy(() -> sync(Map.of(), 100)).isInstanceOfSatisfying(StoreException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE));
+            } finally {
+                release.countDown();
+            }
+        }
+        assertThat(service.syncsWaiting()).isZero();
+        CountDownLatch again = new CountDownLatch(1);
+        try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            try {
+                holdEveryTurn(again, threads); // every turn was given back: as many run at once as before
+            } finally {
+                again.countDown();
+            }
         }
     }
 }

@@ -125,6 +125,6 @@ public final class WsEndpoint {
             socket.close(CloseCodes.SIGNED_OUT, "signed out");
             return;
         }
-        lastSeen.record(p.deviceId(), clock.millis()); // a failure is logged by the writer; the connection goes on either way
+        lastSeen.record(p.deviceId(), clock.millis()); // informational: the connection goes on whether it is stored or not
     }
 }
