@@ -17,6 +17,8 @@ import java.util.Map;
 final class NodeProcess implements AutoCloseable {
     private final List<String> command;
     private final Path log;
+    /** The node's data folder (its settings' data.dir), deleted with its log at close; or null. */
+    private final Path dataDir;
     private final int port;
     private Process process;
 
@@ -34,6 +36,7 @@ final class NodeProcess implements AutoCloseable {
             command.add(k + "=" + v);
         });
         log = Files.createTempFile("parley-node", ".log");
+        dataDir = settings.containsKey("data.dir") ? Path.of(settings.get("data.dir")) : null;
     }
 
     int port() {
@@ -84,5 +87,7 @@ final class NodeProcess implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         if (process != null && process.isAlive()) kill();
+        TempDirs.delete(dataDir);
+        TempDirs.delete(log);
     }
 }

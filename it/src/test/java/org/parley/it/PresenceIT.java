@@ -91,6 +91,8 @@ class PresenceIT {
             var rest = new org.parley.client.RestClient(again.uri(), java.net.http.HttpClient.newHttpClient());
             rest.token(anaToken);
             assertThat(rest.presence(benId)).as("after a restart").isEqualTo(new Model.Presence(benId, false, lastSeen));
+        } finally {
+            TempDirs.delete(java.nio.file.Path.of(settings.get("data.dir")));
         }
     }
 

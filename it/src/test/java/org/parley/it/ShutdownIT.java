@@ -14,7 +14,7 @@ class ShutdownIT {
     @Test
     void aNodeThatCannotListenSaysWhyAndStopsWhatItStarted() throws Exception {
         java.util.function.Supplier<java.util.Set<Thread>> writers = () -> Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().matches("(messages|cursors|devices)-writer-\\d+")).collect(java.util.stream.Collectors.toSet());
+                .filter(t -> t.getName().matches("(messages|cursors|devices|users)-writer-\\d+")).collect(java.util.stream.Collectors.toSet());
         var before = writers.get();
         try (var taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
             var settings = new java.util.HashMap<>(TestNode.storeSettings(TestNode.Store.SQLITE));
@@ -22,6 +22,7 @@ class ShutdownIT {
             var config = org.parley.server.app.Config.load(null, java.util.Map.of(), settings);
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> org.parley.server.app.Node.start(config))
                     .hasMessageContaining("cannot listen on 127.0.0.1:" + taken.getLocalPort());
+            TempDirs.delete(java.nio.file.Path.of(settings.get("data.dir")));
         }
         var left = writers.get();
         left.removeAll(before);

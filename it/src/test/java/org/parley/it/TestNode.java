@@ -28,11 +28,14 @@ final class TestNode implements AutoCloseable {
     private final Node node;
     private final String schema;
     private final Path dataDir;
+    /** Whether the data folder was made here (deleted at close) rather than given by the test (kept for a restart). */
+    private final boolean ownsDataDir;
 
-    private TestNode(Node node, String schema, Path dataDir) {
+    private TestNode(Node node, String schema, Path dataDir, boolean ownsDataDir) {
         this.node = node;
         this.schema = schema;
         this.dataDir = dataDir;
+        this.ownsDataDir = ownsDataDir;
     }
 
     static TestNode start(Store store) {
@@ -45,7 +48,10 @@ final class TestNode implements AutoCloseable {
 
     /** With a clock the test moves (retention, expiry). */
     static TestNode start(Store store, Map<String, String> extra, java.time.Clock clock) {
-        Map<String, String> overrides = new HashMap<>(storeSettings(store));
+        Map<String, String> made = storeSettings(store);
+        boolean ownsDataDir = !extra.containsKey("data.dir");
+        if (!ownsDataDir) TempDirs.delete(Path.of(made.get("data.dir"))); // the test's own folder is used instead
+        Map<String, String> overrides = new HashMap<>(made);
         overrides.put("port", "0");
         overrides.put("host", "127.0.0.1");
         overrides.put("auth.devCodes", "true");
@@ -56,7 +62,8 @@ final class TestNode implements AutoCloseable {
         Node node = Node.start(Config.load(null, Map.of(), overrides), clock, o -> o
                 .setMaxEventLoopExecuteTime(500).setMaxEventLoopExecuteTimeUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
                 .setBlockedThreadCheckInterval(100).setBlockedThreadCheckIntervalUnit(java.util.concurrent.TimeUnit.MILLISECONDS));
-        return new TestNode(node, overrides.get("pg.schema"), overrides.containsKey("data.dir") ? Path.of(overrides.get("data.dir")) : null);
+        return new TestNode(node, overrides.get("pg.schema"), overrides.containsKey("data.dir") ? Path.of(overrides.get("data.dir")) : null,
+                ownsDataDir);
     }
 
     /** Settings for a fresh store of the given kind. */
@@ -136,5 +143,6 @@ final class TestNode implements AutoCloseable {
     public void close() {
         node.close();
         dropSchema(schema);
+        if (ownsDataDir) TempDirs.delete(dataDir);
     }
 }

@@ -52,13 +52,17 @@ class WebAppIT {
     void aClientFolderOnDiskIsServedAndNothingOutsideIt() throws Exception {
         Path dir = Files.createTempDirectory("parley-web");
         Files.writeString(dir.resolve("index.html"), "<!doctype html><title>dev</title>");
-        Files.writeString(dir.getParent().resolve("secret-" + dir.getFileName() + ".txt"), "not for the web");
+        Path secret = dir.getParent().resolve("secret-" + dir.getFileName() + ".txt");
+        Files.writeString(secret, "not for the web");
         try (TestNode node = TestNode.start(TestNode.Store.SQLITE, Map.of("web.dir", dir.toString()))) {
             assertThat(get(node, "/", Map.of()).body()).contains("<title>dev</title>");
             Files.writeString(dir.resolve("index.html"), "<!doctype html><title>edited</title>");
             assertThat(get(node, "/", Map.of()).body()).as("read on every request").contains("<title>edited</title>");
             assertThat(get(node, "/../secret-" + dir.getFileName() + ".txt", Map.of()).statusCode()).isEqualTo(404);
             assertThat(get(node, "/%2e%2e/secret-" + dir.getFileName() + ".txt", Map.of()).statusCode()).isEqualTo(404);
+        } finally {
+            TempDirs.delete(dir);
+            Files.deleteIfExists(secret);
         }
     }
 }

@@ -163,6 +163,7 @@ class WebIT {
         var ana = node.signUp("Ana");
         var ben = node.signUp("Ben");
         Path photo = Files.createTempFile("beach", ".png");
+        photo.toFile().deleteOnExit();
         BufferedImage image = new BufferedImage(320, 200, BufferedImage.TYPE_INT_RGB);
         var g = image.createGraphics();
         g.setPaint(new java.awt.GradientPaint(0, 0, java.awt.Color.ORANGE, 320, 200, java.awt.Color.BLUE));

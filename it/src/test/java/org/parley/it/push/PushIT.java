@@ -62,6 +62,7 @@ class PushIT {
     void stop() throws Exception {
         if (node != null) node.close();
         if (standIn != null) standIn.close();
+        org.parley.it.TempDirs.delete(dataDir);
     }
 
     static StandIn standIn(Provider provider) {

@@ -34,6 +34,10 @@ public final class TestTls {
             Path dir = Files.createTempDirectory("parley-tls");
             Path ks = dir.resolve("standin.p12");
             Path pem = dir.resolve("standin.pem");
+            // removed at exit, the folder after its files (deleteOnExit runs in reverse order)
+            dir.toFile().deleteOnExit();
+            ks.toFile().deleteOnExit();
+            pem.toFile().deleteOnExit();
             String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
             run(List.of(keytool, "-genkeypair", "-alias", "standin", "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
                     "-dname", "CN=push stand-in", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-keystore", ks.toString(),
