@@ -102,15 +102,31 @@ final class DriverProcess implements AutoCloseable {
         return -1;
     }
 
-    /** Starts driver number {@code number} (1, 2, ...) running {@code main} with {@code args}. */
-    static DriverProcess start(int number, Class<?> main, Path outDir, List<String> args) throws IOException {
+    /** Driver heap: grown as needed, up to 1.5 GB. */
+    static final List<String> GROWING_HEAP = List.of("-Xms128m", "-Xmx1536m");
+
+    /**
+     * Driver heap for a burst: all 1.5 GB taken and touched at start, when {@code drivers} such
+     * heaps fit in half of the machine's memory (else {@link #GROWING_HEAP}). In a reconnect storm
+     * the kernel zeroing the pages of a growing heap, as the collector promoted objects into
+     * them, took a fifth of a driver's CPU (benchmarks.md 28).
+     */
+    static List<String> touchedHeap(int drivers) {
+        long machine = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getTotalMemorySize();
+        return drivers * 1536L * 1024 * 1024 <= machine / 2 ? List.of("-Xms1536m", "-Xmx1536m", "-XX:+AlwaysPreTouch") : GROWING_HEAP;
+    }
+
+    /** Starts driver number {@code number} (1, 2, ...) running {@code main} with {@code args}, its heap set by {@code heap}. */
+    static DriverProcess start(int number, Class<?> main, Path outDir, List<String> heap, List<String> args) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         Files.createDirectories(outDir);
         Path log = outDir.resolve("driver-" + number + ".log");
         // C1 only: a driver lives for a burst or two, and C2 compiling its paths during the storm took
         // half of its CPU, on the cores the nodes share (benchmarks.md 25)
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xms128m", "-Xmx1536m", "-XX:+UseParallelGC",
-                "-XX:TieredStopAtLevel=1"));
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
+        cmd.addAll(heap);
+        cmd.addAll(List.of("-XX:+UseParallelGC", "-XX:TieredStopAtLevel=1"));
         String extra = System.getProperty("parley.driverJvmArgs", ""); // e.g. a JFR recording, or other JIT settings
         if (!extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));

@@ -70,7 +70,7 @@ final class IdleScenario extends Scenario {
             file.toFile().deleteOnExit(); // bearer tokens: gone even if the run fails
             Files.write(file, tokens.subList(user, user + n));
             user += n;
-            DriverProcess d = DriverProcess.start(k + 1, IdleWorker.class, o.outDir(),
+            DriverProcess d = DriverProcess.start(k + 1, IdleWorker.class, o.outDir(), DriverProcess.GROWING_HEAP,
                     List.of(nodes.get(k).toString(), Integer.toString(counts[k]), Integer.toString(block), file.toString(), Long.toString(maxSeconds)));
             drivers.add(d);
             block += IdleSockets.boundBlocks(counts[k]);

@@ -41,7 +41,7 @@ final class IdleSockets {
         if (tokens.size() * (long) SOCKETS_PER_USER < count) throw new IllegalArgumentException(count + " sockets need " + usersFor(count) + " tokens");
         List<WebSocketClient> clients = new ArrayList<>();
         for (int b = 0; b * Scenario.PER_SOURCE_ADDRESS < count; b++) {
-            clients.add(clientFor.apply(Scenario.fromSourceBlock(b, firstBoundBlock).setConnectTimeout(30_000)));
+            clients.add(clientFor.apply(Scenario.fromSourceBlock(b, firstBoundBlock, Scenario.PER_SOURCE_ADDRESS).setConnectTimeout(30_000)));
         }
         List<Future<WebSocket>> batch = new ArrayList<>();
         for (int i = 0; i < count; i++) {
@@ -71,7 +71,7 @@ final class IdleSockets {
 
     /** Source addresses that {@code sockets} sockets to one node bind (all but the first group's). */
     static int boundBlocks(int sockets) {
-        return Math.max(0, (sockets - 1) / Scenario.PER_SOURCE_ADDRESS);
+        return Scenario.boundBlocks(sockets, Scenario.PER_SOURCE_ADDRESS);
     }
 
     static int usersFor(int sockets) {

@@ -54,9 +54,9 @@ final class ReconnectScenario extends Scenario {
             file.toFile().deleteOnExit(); // bearer tokens: gone even if the run fails
             Files.write(file, devices.subList(from, from + count).stream().map(d -> d.token() + " " + d.chatId()).toList());
             from += count;
-            drivers.add(DriverProcess.start(k + 1, ReconnectWorker.class, o.outDir(),
+            drivers.add(DriverProcess.start(k + 1, ReconnectWorker.class, o.outDir(), DriverProcess.touchedHeap(nodes.size()),
                     List.of(nodes.get(k).toString(), Integer.toString(block), file.toString(), Long.toString(maxSeconds))));
-            block += IdleSockets.boundBlocks(count);
+            block += SyncingDevices.boundBlocks(count);
         }
         DriverProcess.awaitAll(drivers, "ready ", 120);
     }

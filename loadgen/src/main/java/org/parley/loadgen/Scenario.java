@@ -39,11 +39,14 @@ abstract class Scenario implements AutoCloseable {
         return client;
     }
 
-    /** Sockets per source address: below the 28,232 ephemeral ports Linux gives one address by default. */
+    /**
+     * Sockets per source address that {@code idle} opens: below the 28,232 ephemeral ports Linux
+     * gives one address by default. A reconnect storm uses fewer ({@link SyncingDevices#PER_SOURCE_ADDRESS}).
+     */
     static final int PER_SOURCE_ADDRESS = 25_000;
 
     /**
-     * Options for the {@code group}-th group of {@link #PER_SOURCE_ADDRESS} sockets to one node.
+     * Options for the {@code group}-th group of {@code perAddress} sockets to one node.
      * The first group leaves the source address to the kernel (127.0.0.1), which picks each
      * socket's port as it connects; group g after it binds address block
      * {@code firstBoundBlock + g - 1}: 127.0.0.2 for block 1, 127.0.0.3 for block 2, ... Binding
@@ -51,9 +54,14 @@ abstract class Scenario implements AutoCloseable {
      * Linux then looks for a free port at bind time, a search that grows with the ports in use
      * (a storm of 18,000 such connects kept the driver's core busy in the kernel for half a minute).
      */
-    static WebSocketClientOptions fromSourceBlock(int group, int firstBoundBlock) {
-        WebSocketClientOptions options = new WebSocketClientOptions().setMaxConnections(PER_SOURCE_ADDRESS + 10);
+    static WebSocketClientOptions fromSourceBlock(int group, int firstBoundBlock, int perAddress) {
+        WebSocketClientOptions options = new WebSocketClientOptions().setMaxConnections(perAddress + 10);
         return group == 0 ? options : options.setLocalAddress("127.0.0." + (firstBoundBlock + group));
+    }
+
+    /** Source addresses that {@code sockets} sockets to one node bind, {@code perAddress} each (all but the first group's). */
+    static int boundBlocks(int sockets, int perAddress) {
+        return Math.max(0, (sockets - 1) / perAddress);
     }
 
     protected HttpClient httpClient(HttpClientOptions options, PoolOptions pool) {

@@ -46,16 +46,30 @@ final class SyncingDevices {
     private SyncingDevices() {}
 
     /**
+     * Sockets per source address in a storm. Linux picks a connecting socket's port by trying
+     * the even ports of its range first (14,116 of the default 28,232), each checked against the
+     * sockets already connected from that address to that node: at 16,667 devices per driver
+     * that search took a third of the driver's CPU (benchmarks.md 28), so the devices beyond
+     * 10,000 bind further source addresses.
+     */
+    static final int PER_SOURCE_ADDRESS = 10_000;
+
+    /** Source addresses that {@code devices} devices to one node bind (all but the first group's). */
+    static int boundBlocks(int devices) {
+        return Scenario.boundBlocks(devices, PER_SOURCE_ADDRESS);
+    }
+
+    /**
      * Connects every device to {@code node} at once and waits for its sync answer: from cursor 0
      * expecting its chat's one message ({@code measure} false), or from cursor 1 expecting
-     * {@code missed} messages in order. Sockets beyond the first {@link Scenario#PER_SOURCE_ADDRESS}
+     * {@code missed} messages in order. Sockets beyond the first {@link #PER_SOURCE_ADDRESS}
      * bind source addresses {@code firstBoundBlock}, ... Drops every socket before returning.
      */
     static Outcome connectAll(Vertx vertx, Function<WebSocketClientOptions, WebSocketClient> clientFor, URI node, List<Device> devices,
             int firstBoundBlock, boolean measure, int missed) throws Exception {
         List<WebSocketClient> clients = new ArrayList<>();
-        for (int b = 0; b * Scenario.PER_SOURCE_ADDRESS < devices.size(); b++) {
-            clients.add(clientFor.apply(Scenario.fromSourceBlock(b, firstBoundBlock).setConnectTimeout(60_000).setMaxMessageSize(1 << 20)));
+        for (int b = 0; b * PER_SOURCE_ADDRESS < devices.size(); b++) {
+            clients.add(clientFor.apply(Scenario.fromSourceBlock(b, firstBoundBlock, PER_SOURCE_ADDRESS).setConnectTimeout(60_000).setMaxMessageSize(1 << 20)));
         }
         Recorder syncTimes = new Recorder(3_600_000_000L, 3);
         LongAdder wrong = new LongAdder();
@@ -74,7 +88,7 @@ final class SyncingDevices {
             int[] attempts = {0};
             WebSocketConnectOptions opts = new WebSocketConnectOptions().setHost(node.getHost()).setPort(node.getPort())
                     .setURI("/v1/ws").addHeader("Authorization", "Bearer " + devices.get(i).token());
-            WebSocketClient client = clients.get(i / Scenario.PER_SOURCE_ADDRESS);
+            WebSocketClient client = clients.get(i / PER_SOURCE_ADDRESS);
             Runnable[] connect = new Runnable[1];
             connect[0] = () -> client.connect(opts).onFailure(e -> {
                 // As the SDK does: a device that could not connect (the node too busy to answer within

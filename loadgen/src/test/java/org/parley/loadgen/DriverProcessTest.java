@@ -33,12 +33,17 @@ class DriverProcessTest {
     }
 
     @Test
-    void onlySocketsBeyondTheFirst25000ToANodeBindASourceAddress() {
+    void onlySocketsBeyondTheFirstGroupToANodeBindASourceAddress() {
         assertThat(IdleSockets.boundBlocks(1)).isZero();
         assertThat(IdleSockets.boundBlocks(25_000)).isZero();
         assertThat(IdleSockets.boundBlocks(25_001)).isEqualTo(1);
         assertThat(IdleSockets.boundBlocks(50_000)).isEqualTo(1);
         assertThat(IdleSockets.boundBlocks(50_001)).isEqualTo(2);
+        // a reconnect storm's devices: 10,000 per source address (the connect-time port search)
+        assertThat(SyncingDevices.boundBlocks(10_000)).isZero();
+        assertThat(SyncingDevices.boundBlocks(10_001)).isEqualTo(1);
+        assertThat(SyncingDevices.boundBlocks(16_667)).isEqualTo(1);
+        assertThat(SyncingDevices.boundBlocks(20_001)).isEqualTo(2);
         assertThat(IdleSockets.usersFor(17_858)).isEqualTo(358);
         assertThat(java.util.stream.IntStream.range(0, 14).map(k -> DriverProcess.share(250_000, 14, k)).sum()).isEqualTo(250_000);
         assertThat(DriverProcess.share(250_000, 14, 0)).isEqualTo(17_858);
@@ -57,8 +62,8 @@ class DriverProcessTest {
 
     @Test
     void aDriverThatFailsFailsTheRunAtOnceSayingWhyAndWhereItsLogIs(@TempDir Path out) throws Exception {
-        DriverProcess ok = DriverProcess.start(1, ScriptedDriver.class, out, List.of("ready 1"));
-        DriverProcess failing = DriverProcess.start(2, ScriptedDriver.class, out, List.of("open 10", "failed no route to the node"));
+        DriverProcess ok = DriverProcess.start(1, ScriptedDriver.class, out, DriverProcess.GROWING_HEAP, List.of("ready 1"));
+        DriverProcess failing = DriverProcess.start(2, ScriptedDriver.class, out, DriverProcess.GROWING_HEAP, List.of("open 10", "failed no route to the node"));
         try {
             long started = System.nanoTime();
             // the first driver never fails but stays silent after its line; the second fails at once
@@ -68,11 +73,18 @@ class DriverProcessTest {
         } finally {
             DriverProcess.closeAll(List.of(ok, failing));
         }
-        DriverProcess exits = DriverProcess.start(3, ScriptedDriver.class, out, List.of("exit 7"));
+        DriverProcess exits = DriverProcess.start(3, ScriptedDriver.class, out, DriverProcess.GROWING_HEAP, List.of("exit 7"));
         try {
             assertThatThrownBy(() -> exits.await("ready ", 60)).hasMessageContaining("exited with status 7");
         } finally {
             exits.close();
         }
+    }
+
+    @Test
+    void burstDriversTakeTheirWholeHeapAtStartOnlyWhenTheyFitInHalfTheMachine() {
+        assertThat(DriverProcess.touchedHeap(100_000)).as("150 TB of heaps fit no machine").isEqualTo(DriverProcess.GROWING_HEAP);
+        List<String> one = DriverProcess.touchedHeap(1);
+        if (one != DriverProcess.GROWING_HEAP) assertThat(one).contains("-Xms1536m", "-Xmx1536m", "-XX:+AlwaysPreTouch");
     }
 }
