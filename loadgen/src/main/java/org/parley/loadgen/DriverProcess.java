@@ -102,19 +102,25 @@ final class DriverProcess implements AutoCloseable {
         return -1;
     }
 
-    /** Driver heap: grown as needed, up to 1.5 GB. */
+    /** Driver heap: grown as needed, up to 1.5 GiB. */
     static final List<String> GROWING_HEAP = List.of("-Xms128m", "-Xmx1536m");
 
     /**
-     * Driver heap for a burst: all 1.5 GB taken and touched at start, when {@code drivers} such
-     * heaps fit in half of the machine's memory (else {@link #GROWING_HEAP}). In a reconnect storm
-     * the kernel zeroing the pages of a growing heap, as the collector promoted objects into
-     * them, took a fifth of a driver's CPU (benchmarks.md 28).
+     * Driver heap for a burst: all 1.5 GiB taken and touched at start, when {@code drivers} such
+     * heaps fit in a quarter of the machine's memory (the rest for the nodes, the bench and the
+     * database), else {@link #GROWING_HEAP}. In a reconnect storm the kernel zeroing the pages
+     * of a growing heap, as the collector promoted objects into them, took a fifth of a driver's
+     * CPU (benchmarks.md 28). {@code BENCH_DRIVER_JVM_ARGS} comes after these: a smaller heap
+     * there needs {@code -Xms} as well as {@code -Xmx}.
      */
     static List<String> touchedHeap(int drivers) {
-        long machine = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
-                .getTotalMemorySize();
-        return drivers * 1536L * 1024 * 1024 <= machine / 2 ? List.of("-Xms1536m", "-Xmx1536m", "-XX:+AlwaysPreTouch") : GROWING_HEAP;
+        long machine = java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getTotalMemorySize() : 0;
+        return touchedHeap(drivers, machine);
+    }
+
+    static List<String> touchedHeap(int drivers, long machineBytes) {
+        return drivers * 1536L * 1024 * 1024 <= machineBytes / 4 ? List.of("-Xms1536m", "-Xmx1536m", "-XX:+AlwaysPreTouch") : GROWING_HEAP;
     }
 
     /** Starts driver number {@code number} (1, 2, ...) running {@code main} with {@code args}, its heap set by {@code heap}. */

@@ -49,8 +49,8 @@ final class SyncingDevices {
      * Sockets per source address in a storm. Linux picks a connecting socket's port by trying
      * the even ports of its range first (14,116 of the default 28,232), each checked against the
      * sockets already connected from that address to that node: at 16,667 devices per driver
-     * that search took a third of the driver's CPU (benchmarks.md 28), so the devices beyond
-     * 10,000 bind further source addresses.
+     * that search took 18 % of the driver's CPU, a third once its heap no longer grew
+     * (benchmarks.md 28), so the devices beyond 10,000 bind further source addresses.
      */
     static final int PER_SOURCE_ADDRESS = 10_000;
 
@@ -63,7 +63,7 @@ final class SyncingDevices {
      * Connects every device to {@code node} at once and waits for its sync answer: from cursor 0
      * expecting its chat's one message ({@code measure} false), or from cursor 1 expecting
      * {@code missed} messages in order. Sockets beyond the first {@link #PER_SOURCE_ADDRESS}
-     * bind source addresses {@code firstBoundBlock}, ... Drops every socket before returning.
+     * bind source address blocks {@code firstBoundBlock}, ... (see {@link Scenario#fromSourceBlock}). Drops every socket before returning.
      */
     static Outcome connectAll(Vertx vertx, Function<WebSocketClientOptions, WebSocketClient> clientFor, URI node, List<Device> devices,
             int firstBoundBlock, boolean measure, int missed) throws Exception {

@@ -43,6 +43,7 @@ class DriverProcessTest {
         assertThat(SyncingDevices.boundBlocks(10_000)).isZero();
         assertThat(SyncingDevices.boundBlocks(10_001)).isEqualTo(1);
         assertThat(SyncingDevices.boundBlocks(16_667)).isEqualTo(1);
+        assertThat(SyncingDevices.boundBlocks(20_000)).isEqualTo(1);
         assertThat(SyncingDevices.boundBlocks(20_001)).isEqualTo(2);
         assertThat(IdleSockets.usersFor(17_858)).isEqualTo(358);
         assertThat(java.util.stream.IntStream.range(0, 14).map(k -> DriverProcess.share(250_000, 14, k)).sum()).isEqualTo(250_000);
@@ -82,9 +83,12 @@ class DriverProcessTest {
     }
 
     @Test
-    void burstDriversTakeTheirWholeHeapAtStartOnlyWhenTheyFitInHalfTheMachine() {
-        assertThat(DriverProcess.touchedHeap(100_000)).as("150 TB of heaps fit no machine").isEqualTo(DriverProcess.GROWING_HEAP);
-        List<String> one = DriverProcess.touchedHeap(1);
-        if (one != DriverProcess.GROWING_HEAP) assertThat(one).contains("-Xms1536m", "-Xmx1536m", "-XX:+AlwaysPreTouch");
+    void burstDriversTakeTheirWholeHeapAtStartOnlyWhenTheyFitInAQuarterOfTheMachine() {
+        long gib = 1L << 30;
+        assertThat(DriverProcess.touchedHeap(3, 24 * gib)).containsExactly("-Xms1536m", "-Xmx1536m", "-XX:+AlwaysPreTouch");
+        assertThat(DriverProcess.touchedHeap(4, 24 * gib)).containsExactly("-Xms1536m", "-Xmx1536m", "-XX:+AlwaysPreTouch"); // 6 GiB: just fits
+        assertThat(DriverProcess.touchedHeap(5, 24 * gib)).isEqualTo(DriverProcess.GROWING_HEAP);
+        assertThat(DriverProcess.touchedHeap(3, 16 * gib)).isEqualTo(DriverProcess.GROWING_HEAP);
+        assertThat(DriverProcess.touchedHeap(100_000)).as("146 TiB of heaps fit no machine").isEqualTo(DriverProcess.GROWING_HEAP);
     }
 }
