@@ -2,6 +2,7 @@ package org.parley.loadgen;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import java.net.URI;
@@ -31,25 +32,30 @@ final class Conn extends Peer {
         Promise<Conn> live = Promise.promise();
         WebSocketConnectOptions o = new WebSocketConnectOptions().setHost(base.getHost()).setPort(base.getPort()).setURI("/v1/ws")
                 .addHeader("Authorization", "Bearer " + user.token());
-        client.connect(o).onFailure(live::tryFail).onSuccess(socket -> {
-            attach(socket, () -> live.tryFail("closed before going live"));
-            socket.textMessageHandler(text -> {
-                if (!live.future().isComplete()) {
-                    if (text.startsWith("{\"type\":\"ready\"")) {
-                        socket.writeTextMessage("{\"type\":\"sync\",\"id\":\"s\",\"cursors\":{}}");
-                    } else if (text.startsWith("{\"type\":\"synced\"")) {
-                        if (text.contains("\"more\":true")) {
-                            live.tryFail("a fresh bench user should not have that much history");
-                        } else {
-                            live.tryComplete(this);
-                        }
+        // Handlers set before connecting: the node's `ready` may come in the same read as the
+        // handshake's answer, and a handler set once the connect succeeded could miss it.
+        ClientWebSocket socket = client.webSocket();
+        Runnable attached = () -> { // on the socket's event loop, by whichever comes first: its first frame or the connect's success
+            if (ws == null) attach(socket, () -> live.tryFail("closed before going live"));
+        };
+        socket.textMessageHandler(text -> {
+            if (!live.future().isComplete()) {
+                attached.run();
+                if (text.startsWith("{\"type\":\"ready\"")) {
+                    socket.writeTextMessage("{\"type\":\"sync\",\"id\":\"s\",\"cursors\":{}}");
+                } else if (text.startsWith("{\"type\":\"synced\"")) {
+                    if (text.contains("\"more\":true")) {
+                        live.tryFail("a fresh bench user should not have that much history");
+                    } else {
+                        live.tryComplete(this);
                     }
-                    return;
                 }
-                onFrame.accept(text);
-            });
-            socket.exceptionHandler(e -> live.tryFail(e));
+                return;
+            }
+            onFrame.accept(text);
         });
+        socket.exceptionHandler(e -> live.tryFail(e));
+        socket.connect(o).onFailure(live::tryFail).onSuccess(opened -> attached.run());
         return live.future();
     }
 

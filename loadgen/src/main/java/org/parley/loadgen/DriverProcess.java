@@ -107,16 +107,20 @@ final class DriverProcess implements AutoCloseable {
 
     /**
      * Driver heap for a burst: all 1.5 GiB taken and touched at start, when {@code drivers} such
-     * heaps fit in a quarter of the machine's memory (the rest for the nodes, the bench and the
-     * database), else {@link #GROWING_HEAP}. In a reconnect storm the kernel zeroing the pages
+     * heaps fit in a quarter of the machine's memory (the nodes of a storm may take another quarter,
+     * {@link NodeUnderTest#heap}; the rest for the bench and the database), else {@link #GROWING_HEAP}. In a reconnect storm the kernel zeroing the pages
      * of a growing heap, as the collector promoted objects into them, took a fifth of a driver's
      * CPU (benchmarks.md 28). {@code BENCH_DRIVER_JVM_ARGS} comes after these: a smaller heap
      * there needs {@code -Xms} as well as {@code -Xmx}.
      */
     static List<String> touchedHeap(int drivers) {
-        long machine = java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+        return touchedHeap(drivers, machineBytes());
+    }
+
+    /** The machine's memory, or 0 when the JVM cannot tell. */
+    static long machineBytes() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
                 ? os.getTotalMemorySize() : 0;
-        return touchedHeap(drivers, machine);
     }
 
     static List<String> touchedHeap(int drivers, long machineBytes) {

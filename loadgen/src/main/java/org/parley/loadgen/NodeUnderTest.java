@@ -126,10 +126,24 @@ final class NodeUnderTest implements AutoCloseable {
         throw new IllegalStateException("server not listening after " + seconds + " s; see " + log);
     }
 
+    /**
+     * A node's heap: a lone node's 1-4 GiB; with {@code --nodes}, 1 GiB each, growing from 256 MiB,
+     * except in a reconnect storm, where each node takes its whole heap at start (pre-touched, as
+     * operations.md advises for a node that must take bursts) when the nodes' heaps fit in a quarter of the
+     * machine: the kernel zeroing the pages of a heap that grew as the storm's sockets and syncs
+     * were promoted had 7 % of a node's CPU (benchmarks.md 29). Not for {@code idle}, which
+     * measures the memory each socket adds.
+     */
+    static List<String> heap(Options o, long machineBytes) {
+        if (o.nodes() == 1) return List.of("-Xms1g", "-Xmx4g");
+        if (o.scenario().equals("reconnect") && o.nodes() * (1L << 30) <= machineBytes / 4) return List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch");
+        return List.of("-Xms256m", "-Xmx1g");
+    }
+
     private static Process startProcess(Options o, String jar, Path data, Path log, String schema) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
-        cmd.addAll(o.nodes() == 1 ? List.of("-Xms1g", "-Xmx4g") : List.of("-Xms256m", "-Xmx1g"));
+        cmd.addAll(heap(o, DriverProcess.machineBytes()));
         cmd.add("-XX:+UseParallelGC");
         String extra = System.getProperty("parley.nodeJvmArgs", ""); // e.g. a JFR recording for profiling
         if (!extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));

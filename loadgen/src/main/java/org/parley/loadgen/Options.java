@@ -44,7 +44,8 @@ record Options(
               --rate R            offered load per second: messages (direct, group) or pages (history)
               --duration S        measured seconds (default 20)
               --warmup S          seconds of load excluded from the figures, while the JIT compiles the hot paths
-                                  of node and driver (default 30 for direct, group, history, store, compare; else 5)
+                                  of node and driver (default 30 for direct, group, history, store, compare; else 5);
+                                  reconnect: any S above 0 runs the storm twice and measures the second
               --json FILE         write the summary as JSON
               --out DIR           folder for histograms and charts (default bench-results/<scenario>-<time>)
               --find-max          raise the rate step by step until p99 passes --p99-bound; report the best that held

@@ -1,5 +1,6 @@
 package org.parley.loadgen;
 
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import java.net.URI;
 import java.nio.file.Files;
@@ -9,12 +10,16 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Consumer;
 import org.HdrHistogram.Histogram;
 
 /**
  * reconnect: --clients devices are connected and caught up, then all drop; while they are
- * away each gets --missed messages in its chat; then all reconnect at once, each sending its
- * cursor, and must receive exactly those messages, in order, before {@code synced}. Reports
+ * away each gets 20 messages in its chat; then all reconnect at once, each sending its
+ * cursor, and must receive exactly those messages, in order, before {@code synced}. Unless
+ * {@code --warmup 0}, the storm runs twice and the second is measured, so that the nodes meet
+ * it with its paths warm, as a node that has been serving devices would (benchmarks.md 29). Reports
  * the time until the last device was caught up (maxMs) and per-device sync times. With
  * {@code --nodes N} the devices are split over N nodes on one PostgreSQL schema, each node's
  * held by a {@link ReconnectWorker} process of its own, told to reconnect at the same moment.
@@ -27,6 +32,17 @@ final class ReconnectScenario extends Scenario {
     private final List<Accounts.User> feeders = new ArrayList<>();
     private final List<DriverProcess> drivers = new ArrayList<>();
     private final List<Path> deviceFiles = new ArrayList<>();
+    /** The feeders' sockets, open from the first feed to the end, and what each does with the frames it gets. */
+    private final List<Conn> feederConns = new ArrayList<>();
+    private final AtomicReferenceArray<Consumer<String>> feederHandlers = new AtomicReferenceArray<>(FEEDERS);
+    private WebSocketClient feederClient;
+    /** Where each device got to in the rounds before, when they run in this process. */
+    private long[] cursors;
+
+    /** Where each device got to, when they run in this process (tests). */
+    long[] cursors() {
+        return cursors.clone();
+    }
 
     ReconnectScenario(Options o, NodeUnderTest node) {
         super(o, node);
@@ -44,9 +60,12 @@ final class ReconnectScenario extends Scenario {
         chats.addAll(accounts.openDirects(owners, users));
         for (int i = 0; i < users.size(); i++) devices.add(new SyncingDevices.Device(users.get(i).token(), chats.get(i)));
         List<URI> nodes = node.uris();
-        if (nodes.size() == 1) return;
+        if (nodes.size() == 1) {
+            cursors = new long[devices.size()];
+            return;
+        }
         int from = 0, block = 1;
-        long maxSeconds = 7_200; // above what this run may take: two feeds of up to 30 min, two rounds of up to 15; bounded all the same
+        long maxSeconds = 10_800; // above what this run may take: three feeds of up to 30 min, three rounds of up to 15; bounded all the same
         for (int k = 0; k < nodes.size(); k++) {
             int count = DriverProcess.share(devices.size(), nodes.size(), k);
             Path file = Files.createTempFile("parley-reconnect-devices", ".txt");
@@ -61,13 +80,16 @@ final class ReconnectScenario extends Scenario {
         DriverProcess.awaitAll(drivers, "ready ", 120);
     }
 
-    /** Connects every device and waits for its sync answer; checks what arrived against {@code expected} per device. */
-    private Result connectAll(boolean measure, int missed) throws Exception {
+    /**
+     * Connects every device at once and waits for its sync answer; each must get exactly
+     * {@code expected} messages after where it got to in the rounds before.
+     */
+    private SyncingDevices.Outcome connectAll(int expected) throws Exception {
         SyncingDevices.Outcome r;
         if (drivers.isEmpty()) {
-            r = SyncingDevices.connectAll(vertx, this::webSocketClient, node.uri(), devices, 1, measure, missed);
+            r = SyncingDevices.connectAll(vertx, this::webSocketClient, node.uri(), devices, cursors, 1, expected);
         } else {
-            for (DriverProcess d : drivers) d.tell("connect " + (measure ? 1 : 0) + " " + missed); // all at once
+            for (DriverProcess d : drivers) d.tell("connect " + expected); // all at once
             long synced = 0, failed = 0, wrong = 0, retried = 0, reconnected = 0;
             double allSyncedMs = 0;
             Histogram times = new Histogram(3_600_000_000L, 3);
@@ -87,13 +109,7 @@ final class ReconnectScenario extends Scenario {
             System.err.printf("  tried again, as the SDK does: %,d syncs refused for a while (the store busy), %,d connects that failed%n",
                     r.retried(), r.reconnected());
         }
-        if (!measure) return null;
-        Histogram h = r.syncTimes();
-        lastHistogram = h;
-        return new Result("reconnect", node.storeDescription(o), o.clients(), (int) Math.ceil(r.allSyncedMs() / 1000), 0,
-                (long) devices.size() * missed, r.synced() * missed, r.synced() * missed / (r.allSyncedMs() / 1000), h.getValueAtPercentile(50) / 1000.0,
-                h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0, r.allSyncedMs(),
-                r.failed(), (devices.size() - r.synced()) * missed, 0, r.wrong(), node.rssMiB(), null);
+        return r;
     }
 
     @Override
@@ -102,17 +118,52 @@ final class ReconnectScenario extends Scenario {
         // Round one: every chat gets a first message, every device connects once and catches up.
         feed(1);
         System.err.printf("connecting %,d devices once ...%n", devices.size());
-        connectAll(false, 0);
+        SyncingDevices.Outcome first = connectAll(1);
+        if (failed(first, "the first round")) return result(first, 1);
+        if (warmupS > 0) {
+            // The warm-up storm: the same as below, not measured.
+            System.err.printf("warm-up: writing %,d messages while they are away, then all reconnect ...%n", (long) devices.size() * missed);
+            feed(missed);
+            node.analyze();
+            SyncingDevices.Outcome w = connectAll(missed);
+            System.err.printf("  warm-up storm: %,d devices caught up in %.1f s%n", w.synced(), w.allSyncedMs() / 1000);
+            if (failed(w, "the warm-up storm")) return result(w, missed);
+        }
         // Away: each device's chat gets 20 more messages.
         System.err.printf("writing %,d messages while they are away ...%n", (long) devices.size() * missed);
         feed(missed);
+        node.analyze(); // the rows just written, as the store's autovacuum would have after so many
         System.err.printf("reconnecting %,d devices at once ...%n", devices.size());
-        return connectAll(true, missed);
+        return result(connectAll(missed), missed);
     }
 
-    /** Each feeder writes {@code count} messages into each of its chats over one socket, 200 in flight. */
+    /**
+     * Whether a round before the measured one went wrong: a device that did not catch up would
+     * get more than the next round's messages, so the run stops there, with that round's figures.
+     */
+    private static boolean failed(SyncingDevices.Outcome r, String round) {
+        if (r.failed() + r.wrong() == 0) return false;
+        System.err.printf("  %s went wrong (%,d devices not caught up, %,d counts wrong): the run stops, with its figures%n", round, r.failed(), r.wrong());
+        return true;
+    }
+
+    /** The figures of a storm in which every device was to get {@code missed} messages. */
+    private Result result(SyncingDevices.Outcome r, int missed) {
+        Histogram h = r.syncTimes();
+        lastHistogram = h;
+        return new Result("reconnect", node.storeDescription(o), o.clients(), (int) Math.ceil(r.allSyncedMs() / 1000), 0,
+                (long) devices.size() * missed, r.synced() * missed, r.synced() * missed / (r.allSyncedMs() / 1000), h.getValueAtPercentile(50) / 1000.0,
+                h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0, r.allSyncedMs(),
+                r.failed(), (devices.size() - r.synced()) * missed, 0, r.wrong(), node.rssMiB(), null);
+    }
+
+    /**
+     * Each feeder writes {@code count} messages into each of its chats over its socket, 200 in
+     * flight. A feeder connects once and stays online from one feed to the next (a socket opened
+     * later would first sync its whole history, more than one sync answer holds).
+     */
     private void feed(int count) throws Exception {
-        var client = webSocketClient(new WebSocketClientOptions().setMaxConnections(FEEDERS + 10));
+        if (feederClient == null) feederClient = webSocketClient(new WebSocketClientOptions().setMaxConnections(FEEDERS + 10));
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (int f = 0; f < FEEDERS; f++) {
             List<String> mine = new ArrayList<>();
@@ -126,29 +177,37 @@ final class ReconnectScenario extends Scenario {
                 done.complete(null);
                 continue;
             }
-            Conn conn = new Conn(feeders.get(f), f);
             String tag = Long.toHexString(System.nanoTime()) + "-" + f;
-            Conn[] self = {conn};
+            int feeder = f;
+            if (feederConns.size() == f) {
+                Conn opened = new Conn(feeders.get(f), f);
+                opened.open(feederClient, node.uris().get(f % node.uris().size()), frame -> { // feeders spread over the nodes
+                    Consumer<String> handler = feederHandlers.get(feeder);
+                    if (handler != null) handler.accept(frame);
+                }).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+                feederConns.add(opened);
+            }
+            Conn conn = feederConns.get(f);
+            if (conn.isClosed()) throw new IllegalStateException("feeder " + f + "'s socket closed between feeds: " + conn.closedBy());
             Runnable sendNext = () -> {
                 long k = next.getAndIncrement();
                 if (k >= total) return;
                 String chat = mine.get((int) (k % mine.size()));
-                self[0].send("{\"type\":\"send\",\"chatId\":\"" + chat + "\",\"clientMsgId\":\"f" + tag + "-" + k + "\",\"text\":\"missed " + k + "\"}");
+                conn.send("{\"type\":\"send\",\"chatId\":\"" + chat + "\",\"clientMsgId\":\"f" + tag + "-" + k + "\",\"text\":\"missed " + k + "\"}");
             };
-            conn.open(client, node.uris().get(f % node.uris().size()), frame -> { // feeders spread over the nodes
+            feederHandlers.set(f, frame -> {
                 if (Frames.is(frame, "ack")) {
                     if (acked.incrementAndGet() >= total) done.complete(null);
                     else sendNext.run();
                 } else if (Frames.is(frame, "error")) {
                     done.completeExceptionally(new IllegalStateException(frame));
                 }
-            }).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            });
             conn.context().runOnContext(v -> {
                 for (int i = 0; i < 200; i++) sendNext.run();
             });
         }
         CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(30, TimeUnit.MINUTES);
-        client.close();
     }
 
     /** Ends the driver processes (they exit when their input ends), then this process's sockets. */

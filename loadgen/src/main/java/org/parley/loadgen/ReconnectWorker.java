@@ -11,8 +11,9 @@ import java.util.List;
 /**
  * A {@link DriverProcess} of {@code ./bench reconnect --nodes N}: the devices of one node.
  * Arguments: {@code <node URL> <first bound source block> <devices file: token and chat id a line> <max seconds>}.
- * Says {@code ready <devices>}, then answers each {@code connect <0|1> <missed>} (0: the first
- * round, 1: the measured one) once all its devices are caught up or failed, with
+ * Says {@code ready <devices>}, then answers each {@code connect <expected>} (every device
+ * connects, expecting {@code expected} messages after where it got to in the rounds before) once
+ * all its devices are caught up or failed, with
  * {@code synced <synced> <errors> <wrong> <syncs retried> <connects retried> <all synced ms> <sync times>} (a histogram,
  * {@link DriverProcess#encode}); the devices have dropped again by then.
  */
@@ -33,11 +34,13 @@ public final class ReconnectWorker {
         }
         DriverProcess.bound(Long.parseLong(args[3]));
         Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+        long[] cursors = new long[devices.size()];
         DriverProcess.say("ready " + devices.size());
         DriverProcess.serve(command -> {
             String[] c = command.split(" ");
-            if (!c[0].equals("connect") || c.length != 3) throw new IllegalArgumentException("unknown command: " + command);
-            SyncingDevices.Outcome r = SyncingDevices.connectAll(vertx, DriverProcess.heldClients(vertx), node, devices, firstBlock, c[1].equals("1"), Integer.parseInt(c[2]));
+            if (!c[0].equals("connect") || c.length != 2) throw new IllegalArgumentException("unknown command: " + command);
+            SyncingDevices.Outcome r = SyncingDevices.connectAll(vertx, DriverProcess.heldClients(vertx), node, devices, cursors, firstBlock,
+                    Integer.parseInt(c[1]));
             DriverProcess.say("synced " + r.synced() + " " + r.failed() + " " + r.wrong() + " " + r.retried() + " " + r.reconnected() + " " + r.allSyncedMs() + " "
                     + DriverProcess.encode(r.syncTimes()));
         });

@@ -27,4 +27,22 @@ class NodeUnderTestTest {
         assertThat(dir.resolve("node.log")).exists();
         NodeUnderTest.deleteAll(data); // already gone: nothing to do
     }
+
+    @Test
+    void nodesOfAReconnectStormTakeTheirWholeHeapAtStartWhenTheyFitInAQuarterOfTheMachine() {
+        long gib = 1L << 30;
+        List<String> touched = List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch");
+        List<String> growing = List.of("-Xms256m", "-Xmx1g");
+        assertThat(NodeUnderTest.heap(options("reconnect", 3), 24 * gib)).isEqualTo(touched);
+        assertThat(NodeUnderTest.heap(options("reconnect", 6), 24 * gib)).as("6 GiB: just fits").isEqualTo(touched);
+        assertThat(NodeUnderTest.heap(options("reconnect", 7), 24 * gib)).isEqualTo(growing);
+        assertThat(NodeUnderTest.heap(options("reconnect", 3), 8 * gib)).isEqualTo(growing);
+        assertThat(NodeUnderTest.heap(options("idle", 3), 24 * gib)).as("idle measures what each socket adds").isEqualTo(growing);
+        assertThat(NodeUnderTest.heap(options("reconnect", 1), 24 * gib)).as("a lone node").containsExactly("-Xms1g", "-Xmx4g");
+    }
+
+    private static Options options(String scenario, int nodes) {
+        return nodes == 1 ? Options.parse(new String[] {scenario})
+                : Options.parse(new String[] {scenario, "--nodes", Integer.toString(nodes), "--store", "postgres"});
+    }
 }
