@@ -106,12 +106,17 @@ final class DriverProcess implements AutoCloseable {
     static final List<String> GROWING_HEAP = List.of("-Xms128m", "-Xmx1536m");
 
     /**
-     * Driver heap for a burst: all 1.5 GiB taken and touched at start, when {@code drivers} such
-     * heaps fit in a quarter of the machine's memory (the nodes of a storm may take another quarter,
-     * {@link NodeUnderTest#heap}; the rest for the bench and the database), else {@link #GROWING_HEAP}. In a reconnect storm the kernel zeroing the pages
-     * of a growing heap, as the collector promoted objects into them, took a fifth of a driver's
-     * CPU (benchmarks.md 28). {@code BENCH_DRIVER_JVM_ARGS} comes after these: a smaller heap
-     * there needs {@code -Xms} as well as {@code -Xmx}.
+     * Driver heap for a burst: 1,920 MiB, all taken and touched at start, 1,408 MiB of it the young
+     * generation, when {@code drivers} such heaps fit in a quarter of the machine's memory (the nodes
+     * of a storm may take another quarter, {@link NodeUnderTest#heap}; the rest for the bench and the
+     * database), else {@link #GROWING_HEAP}. In a reconnect storm the kernel zeroing the pages of a
+     * growing heap, as the collector promoted objects into them, took a fifth of a driver's CPU
+     * (benchmarks.md 28); and a driver allocates about 1 GB in a storm of 16,700 devices, so with the
+     * default young generation (a third of the heap) it stopped for three young collections, each
+     * copying the storm's live sockets, and a full one, 4-7 s in all (benchmarks.md 30). With the
+     * young generation this size and a collection before each round ({@link SyncingDevices#connectAll}),
+     * no driver collected during a storm here. {@code BENCH_DRIVER_JVM_ARGS} comes after these: a
+     * smaller heap there needs {@code -Xms} and {@code -Xmn} as well as {@code -Xmx}.
      */
     static List<String> touchedHeap(int drivers) {
         return touchedHeap(drivers, machineBytes());
@@ -124,7 +129,7 @@ final class DriverProcess implements AutoCloseable {
     }
 
     static List<String> touchedHeap(int drivers, long machineBytes) {
-        return drivers * 1536L * 1024 * 1024 <= machineBytes / 4 ? List.of("-Xms1536m", "-Xmx1536m", "-XX:+AlwaysPreTouch") : GROWING_HEAP;
+        return drivers * 1920L * 1024 * 1024 <= machineBytes / 4 ? List.of("-Xms1920m", "-Xmx1920m", "-Xmn1408m", "-XX:+AlwaysPreTouch") : GROWING_HEAP;
     }
 
     /** Starts driver number {@code number} (1, 2, ...) running {@code main} with {@code args}, its heap set by {@code heap}. */

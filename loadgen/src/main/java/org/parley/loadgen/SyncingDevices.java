@@ -88,6 +88,10 @@ final class SyncingDevices {
         AtomicInteger refusals = new AtomicInteger();
         LongAdder retried = new LongAdder();
         LongAdder reconnected = new LongAdder();
+        // The round starts with an empty heap: the sockets of the rounds before, promoted and
+        // dropped, would fill the old generation during the storm and stop this process for a full
+        // collection there, and a young generation already half full collects sooner (benchmarks.md 30).
+        System.gc();
         long start = System.nanoTime();
         int[] phase = new int[devices.size()];
         List<Future<WebSocket>> pending = new ArrayList<>();

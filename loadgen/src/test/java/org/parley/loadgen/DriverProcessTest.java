@@ -85,10 +85,11 @@ class DriverProcessTest {
     @Test
     void burstDriversTakeTheirWholeHeapAtStartOnlyWhenTheyFitInAQuarterOfTheMachine() {
         long gib = 1L << 30;
-        assertThat(DriverProcess.touchedHeap(3, 24 * gib)).containsExactly("-Xms1536m", "-Xmx1536m", "-XX:+AlwaysPreTouch");
-        assertThat(DriverProcess.touchedHeap(4, 24 * gib)).containsExactly("-Xms1536m", "-Xmx1536m", "-XX:+AlwaysPreTouch"); // 6 GiB: just fits
-        assertThat(DriverProcess.touchedHeap(5, 24 * gib)).isEqualTo(DriverProcess.GROWING_HEAP);
+        List<String> touched = List.of("-Xms1920m", "-Xmx1920m", "-Xmn1408m", "-XX:+AlwaysPreTouch");
+        assertThat(DriverProcess.touchedHeap(3, 24 * gib)).isEqualTo(touched);
+        assertThat(DriverProcess.touchedHeap(3, 23 * gib + gib / 2)).as("this machine's 23.5 GiB: 5.6 GiB of heaps fit").isEqualTo(touched);
+        assertThat(DriverProcess.touchedHeap(4, 24 * gib)).isEqualTo(DriverProcess.GROWING_HEAP);
         assertThat(DriverProcess.touchedHeap(3, 16 * gib)).isEqualTo(DriverProcess.GROWING_HEAP);
-        assertThat(DriverProcess.touchedHeap(100_000)).as("146 TiB of heaps fit no machine").isEqualTo(DriverProcess.GROWING_HEAP);
+        assertThat(DriverProcess.touchedHeap(100_000)).as("183 TiB of heaps fit no machine").isEqualTo(DriverProcess.GROWING_HEAP);
     }
 }

@@ -20,17 +20,17 @@ public interface Database extends AutoCloseable {
     /** Runs {@code work} in one transaction and commits it durably before returning. */
     <T> T write(Work<T> work);
 
-    /** Runs {@code work} on a connection that sees committed data. */
+    /** Runs {@code work} on a connection that sees committed data (PostgreSQL: each statement on its own, auto-commit). */
     <T> T read(Work<T> work);
 
     /**
-     * Runs {@code reads} with every {@link #read} it makes on one connection, in one
-     * transaction: the pool is taken once and the transaction ended once (each read still sees
-     * what committed before it on PostgreSQL, whose reads are READ COMMITTED; SQLite's see the
-     * snapshot of the first). A {@link #write} inside fails at once (on PostgreSQL it would need
-     * a second connection from the pool whose connection this holds); a {@code readTogether}
-     * inside another joins it. After a read inside fails, PostgreSQL refuses the transaction's
-     * further statements: let the failure end the whole body.
+     * Runs {@code reads} with every {@link #read} it makes on one connection: the pool is taken
+     * once. On SQLite they share one transaction and see the snapshot of the first; on
+     * PostgreSQL each runs on its own (auto-commit, no transaction to end) and sees what
+     * committed before it, as READ COMMITTED statements do inside a transaction too. A
+     * {@link #write} inside fails at once (on PostgreSQL it would need a second connection from
+     * the pool whose connection this holds); a {@code readTogether} inside another joins it.
+     * Let a read that fails end the whole body.
      */
     <T> T readTogether(java.util.function.Supplier<T> reads);
 

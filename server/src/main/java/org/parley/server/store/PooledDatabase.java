@@ -13,10 +13,17 @@ abstract class PooledDatabase implements Database {
     private final HikariDataSource reads;
     /** The connection of the {@link #readTogether} running on this thread, if any. */
     private final ThreadLocal<Connection> together = new ThreadLocal<>();
+    /**
+     * Whether reads run each statement on its own (auto-commit) rather than in a transaction
+     * ended by a commit: on PostgreSQL, whose READ COMMITTED statements each take their own
+     * snapshot inside a transaction too, the commit is only one more round trip.
+     */
+    private final boolean readsAutoCommit;
 
-    PooledDatabase(HikariDataSource writes, HikariDataSource reads) {
+    PooledDatabase(HikariDataSource writes, HikariDataSource reads, boolean readsAutoCommit) {
         this.writes = writes;
         this.reads = reads;
+        this.readsAutoCommit = readsAutoCommit;
     }
 
     /**
@@ -53,7 +60,7 @@ abstract class PooledDatabase implements Database {
     @Override
     public <T> T read(Work<T> work) {
         Connection shared = together.get();
-        if (shared == null) return inTransaction(reads, "read", work);
+        if (shared == null) return readsAutoCommit ? autoCommitted(work) : inTransaction(reads, "read", work);
         try {
             return work.run(shared);
         } catch (SQLException e) {
@@ -64,14 +71,25 @@ abstract class PooledDatabase implements Database {
     @Override
     public <T> T readTogether(java.util.function.Supplier<T> body) {
         if (together.get() != null) return body.get();
-        return inTransaction(reads, "read", c -> {
+        Work<T> work = c -> {
             together.set(c);
             try {
                 return body.get();
             } finally {
                 together.remove();
             }
-        });
+        };
+        return readsAutoCommit ? autoCommitted(work) : inTransaction(reads, "read", work);
+    }
+
+    /** Runs reads with auto-commit on: no transaction to end (the pool turns it off again when the connection comes back). */
+    private <T> T autoCommitted(Work<T> work) {
+        try (Connection c = reads.getConnection()) {
+            c.setAutoCommit(true);
+            return work.run(c);
+        } catch (SQLException e) {
+            throw new StoreException("store read failed: " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -12,7 +12,7 @@ public final class PostgresDatabase extends PooledDatabase {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PostgresDatabase.class);
 
     private PostgresDatabase(HikariDataSource pool) {
-        super(pool, pool);
+        super(pool, pool, true);
     }
 
     /**

@@ -40,7 +40,7 @@ public final class SqliteDatabase extends PooledDatabase {
 
     private SqliteDatabase(HikariDataSource writes, HikariDataSource reads, Path path, RandomAccessFile file, long checkpointMillis)
             throws SQLException {
-        super(writes, reads);
+        super(writes, reads, false);
         this.combined = new CombinedWrites(writes);
         this.file = file;
         SQLiteDataSource own = new SQLiteDataSource(config(SQLiteConfig.TransactionMode.DEFERRED, 0));

@@ -1,6 +1,8 @@
 package org.parley.server.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.DriverManager;
@@ -32,6 +34,27 @@ class PostgresStoreIT extends StoreContract {
             assertEquals("on", Sql.one(c, "SHOW synchronous_commit", rs -> rs.getString(1)).orElseThrow());
             return null;
         });
+    }
+
+    @Test
+    void readsEndNoTransactionAndWritesStillCommitWhole() throws Exception {
+        // forty rounds, each a write on the connection the reads just gave back
+        for (int i = 0; i < 40; i++) {
+            long[] started = db.readTogether(() -> new long[] {
+                    db.read(c -> Sql.one(c, "SELECT (extract(epoch FROM transaction_timestamp()) * 1e6)::bigint, pg_sleep(0.002)", rs -> rs.getLong(1))).orElseThrow(),
+                    db.read(c -> Sql.one(c, "SELECT (extract(epoch FROM transaction_timestamp()) * 1e6)::bigint", rs -> rs.getLong(1))).orElseThrow()});
+            assertTrue(started[1] > started[0], "each read is a transaction of its own, not one left open until a commit");
+            assertFalse(db.write(java.sql.Connection::getAutoCommit), "a write after reads is one transaction");
+        }
+        db.write(c -> Sql.update(c, "CREATE TABLE t_whole (n int)"));
+        for (int i = 0; i < 8; i++) {
+            assertThrows(StoreException.class, () -> db.write(c -> {
+                Sql.update(c, "INSERT INTO t_whole VALUES (1)");
+                return Sql.update(c, "INSERT INTO no_such_table VALUES (2)");
+            }));
+        }
+        assertEquals(0L, db.read(c -> Sql.one(c, "SELECT count(*) FROM t_whole", rs -> rs.getLong(1))).orElseThrow(),
+                "a write that failed half way left nothing, on connections reads had used");
     }
 
     @Test
@@ -115,7 +138,7 @@ class PostgresStoreIT extends StoreContract {
                     migrated.read(c -> Sql.list(c, "SELECT indexname FROM pg_indexes WHERE schemaname = ? AND tablename = 'messages'"
                             + " ORDER BY indexname", rs -> rs.getString(1), older)),
                     "no index of client ids for new messages");
-            String plan = migrated.read(c -> {
+            String plan = migrated.write(c -> { // a transaction, for SET LOCAL (reads run on their own)
                 Sql.update(c, "SET LOCAL enable_seqscan = off"); // the tables are tiny: ask whether the indexes can be used at all
                 return String.join("\n", Sql.list(c, "EXPLAIN " + SqlMessageStore.existingSql(1), rs -> rs.getString(1),
                         "c1", MessageIds.of("c1", "ann", "old-1"), "old-1", "ann"));
