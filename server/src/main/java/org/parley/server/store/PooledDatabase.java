@@ -60,7 +60,7 @@ abstract class PooledDatabase implements Database {
     @Override
     public <T> T read(Work<T> work) {
         Connection shared = together.get();
-        if (shared == null) return readsAutoCommit ? autoCommitted(work) : inTransaction(reads, "read", work);
+        if (shared == null) return onReadConnection(work);
         try {
             return work.run(shared);
         } catch (SQLException e) {
@@ -71,19 +71,22 @@ abstract class PooledDatabase implements Database {
     @Override
     public <T> T readTogether(java.util.function.Supplier<T> body) {
         if (together.get() != null) return body.get();
-        Work<T> work = c -> {
+        return onReadConnection(c -> {
             together.set(c);
             try {
                 return body.get();
             } finally {
                 together.remove();
             }
-        };
-        return readsAutoCommit ? autoCommitted(work) : inTransaction(reads, "read", work);
+        });
     }
 
-    /** Runs reads with auto-commit on: no transaction to end (the pool turns it off again when the connection comes back). */
-    private <T> T autoCommitted(Work<T> work) {
+    /**
+     * Runs reads on a connection of the reads' pool: in a transaction, or with auto-commit on
+     * (no transaction to end; the pool turns it off again when the connection comes back).
+     */
+    private <T> T onReadConnection(Work<T> work) {
+        if (!readsAutoCommit) return inTransaction(reads, "read", work);
         try (Connection c = reads.getConnection()) {
             c.setAutoCommit(true);
             return work.run(c);
