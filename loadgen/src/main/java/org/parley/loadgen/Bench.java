@@ -43,6 +43,7 @@ public final class Bench {
             report(o, runs, o.outDir());
             exit = runs.correct() ? 0 : 1;
         } else {
+            if (o.aotCache() != null) AotCache.ensure(o);
             try (NodeUnderTest node = o.target() != null ? NodeUnderTest.attach(o.target()) : NodeUnderTest.start(o)) {
                 Runs runs = measure(o, node, null);
                 report(o, runs, o.outDir());

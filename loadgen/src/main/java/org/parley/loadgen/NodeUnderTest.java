@@ -65,8 +65,18 @@ final class NodeUnderTest implements AutoCloseable {
      * machine's memory and PostgreSQL's 100 connections.
      */
     static NodeUnderTest start(Options o) throws Exception {
-        String jar = System.getProperty("parley.serverJar");
-        if (jar == null || !Files.exists(Path.of(jar))) throw new IllegalStateException("server jar not found: " + jar + " (run ./bench, which builds it)");
+        if (o.aotCache() == null) return start(o, List.of());
+        try {
+            return start(o, AotCache.useArgs(o.aotCache()));
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(e.getMessage() + " (where it says \"Unable to use AOT cache\", " + o.aotCache()
+                    + " was made by another JDK or build: delete it, and bench trains a new one)", e);
+        }
+    }
+
+    /** {@link #start(Options)} with more options for each node's JVM (those of an AOT cache's training, say). */
+    static NodeUnderTest start(Options o, List<String> jvmArgs) throws Exception {
+        String jar = serverJar();
         String schema = o.store().equals("postgres") ? "bench_" + Long.toHexString(System.nanoTime()) : null;
         List<Path> dirs = new ArrayList<>();
         List<Path> logs = new ArrayList<>();
@@ -86,7 +96,7 @@ final class NodeUnderTest implements AutoCloseable {
                 Path data = Files.createTempDirectory("parley-bench");
                 dirs.add(data);
                 logs.add(o.outDir().resolve(o.nodes() == 1 ? "node.log" : "node-" + (i + 1) + ".log"));
-                started.add(startProcess(o, jar, data, logs.get(i), schema));
+                started.add(startProcess(o, jar, jvmArgs, data, logs.get(i), schema));
                 // The first node migrates the schema alone; the rest start together once it is up.
                 if (i == 0) uris.add(awaitRunning(started.get(0), logs.get(0), 60));
             }
@@ -140,11 +150,25 @@ final class NodeUnderTest implements AutoCloseable {
         return List.of("-Xms256m", "-Xmx1g");
     }
 
-    private static Process startProcess(Options o, String jar, Path data, Path log, String schema) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
+    /** The server's jar, which ./bench builds and names in {@code -Dparley.serverJar}. */
+    static String serverJar() {
+        String jar = System.getProperty("parley.serverJar");
+        if (jar == null || !Files.exists(Path.of(jar))) throw new IllegalStateException("server jar not found: " + jar + " (run ./bench, which builds it)");
+        return jar;
+    }
+
+    /**
+     * The start of every node's command line, also the one an AOT cache is created with: the
+     * options that must match between a cache and the JVMs that use it (module access, collector).
+     */
+    static List<String> javaCommand() {
+        return List.of(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC");
+    }
+
+    private static Process startProcess(Options o, String jar, List<String> jvmArgs, Path data, Path log, String schema) throws IOException {
+        List<String> cmd = new ArrayList<>(javaCommand());
         cmd.addAll(heap(o, DriverProcess.machineBytes()));
-        cmd.add("-XX:+UseParallelGC");
+        cmd.addAll(jvmArgs);
         String extra = System.getProperty("parley.nodeJvmArgs", ""); // e.g. a JFR recording for profiling
         if (!extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
         cmd.addAll(List.of("-jar", jar, "--host", "127.0.0.1", "--port", "0",

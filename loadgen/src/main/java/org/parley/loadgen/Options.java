@@ -1,5 +1,6 @@
 package org.parley.loadgen;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -25,7 +26,8 @@ record Options(
         boolean receipts,
         int mediaSize,
         int batch,
-        int nodes) {
+        int nodes,
+        Path aotCache) {
 
     /** PostgreSQL's 100 connections: the nodes share 80, 2 or more each. */
     static final int MAX_NODES = 40;
@@ -61,6 +63,9 @@ record Options(
               --nodes N           idle, reconnect: start N nodes on one PostgreSQL schema (needs --store postgres),
                                   each with --clients/N sockets held by a driver process of its own, for counts
                                   above one process's open-file limit (default 1)
+              --aot-cache FILE    start the nodes with this ahead-of-time cache (JDK 25+: classes loaded and linked,
+                                  method profiles), trained first on a reconnect storm of one node when FILE is
+                                  missing or older than the server's jars (not for store, compare or --target)
             """;
 
     static Options parse(String[] args) {
@@ -79,7 +84,7 @@ record Options(
         int mediaSize = 1 << 20;
         int batch = 15;
         int nodes = 1;
-        Path json = null, out = null;
+        Path json = null, out = null, aotCache = null;
         boolean findMax = false;
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
@@ -117,6 +122,11 @@ record Options(
                 case "--media-size" -> mediaSize = positive(a, v, 1, 100 << 20);
                 case "--batch" -> batch = positive(a, v, 1, 10_000);
                 case "--nodes" -> nodes = positive(a, v, 1, MAX_NODES);
+                case "--aot-cache" -> {
+                    if (v.isBlank() || v.endsWith("/")) throw new IllegalArgumentException("--aot-cache is a file, got '" + v + "'");
+                    aotCache = Path.of(v).toAbsolutePath();
+                    if (Files.isDirectory(aotCache)) throw new IllegalArgumentException("--aot-cache is a file, not the folder " + v);
+                }
                 case "--receipts" -> {
                     if (!v.equals("on") && !v.equals("off")) throw new IllegalArgumentException("--receipts is on or off, got " + v);
                     receipts = v.equals("on");
@@ -140,6 +150,12 @@ record Options(
         if (nodes > 1 && (target != null || !store.equals("postgres"))) {
             throw new IllegalArgumentException("--nodes starts nodes that share one store: give --store postgres, not --target");
         }
+        if (aotCache != null && (target != null || List.of("store", "compare").contains(scenario))) {
+            throw new IllegalArgumentException("--aot-cache is for the nodes bench starts: not with --target, store or compare");
+        }
+        if (aotCache != null && Runtime.version().feature() < 25) {
+            throw new IllegalArgumentException("--aot-cache needs a JDK 25 or newer (its method profiles, JEP 515); this is " + Runtime.version());
+        }
         if (clients != null && clients < nodes) throw new IllegalArgumentException("--clients must be at least --nodes (" + nodes + ")");
         int defaultClients = switch (scenario) {
             case "group" -> groupSize * 10;
@@ -155,7 +171,16 @@ record Options(
         if (out == null) out = Path.of("bench-results", scenario + "-" + java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-'));
         return new Options(scenario, target, store, pgUrl, clients == null ? defaultClients : clients, rate == null ? defaultRate : rate,
                 duration, warmup != null ? warmup : List.of("idle", "reconnect", "media").contains(scenario) ? 5 : 30, json, out, findMax, p99 != null ? p99 : scenario.equals("group") ? 100 : 50, groupSize, messages, pageSize,
-                stepFactor, compared, receipts, mediaSize, batch, nodes);
+                stepFactor, compared, receipts, mediaSize, batch, nodes, aotCache);
+    }
+
+    /**
+     * The run that trains an AOT cache ({@link AotCache}): a reconnect storm of {@code devices} on one
+     * node of this run's store, run twice (sign-in, connect, sync, send, deliver, receipts), into {@code out}.
+     */
+    Options aotTraining(int devices, Path out) {
+        return new Options("reconnect", null, store, pgUrl, devices, 0, 1, 5, null, out, false, p99BoundMs, groupSize, messages, pageSize,
+                stepFactor, compared, true, mediaSize, batch, 1, null);
     }
 
     private static int positive(String name, String v, int min, int max) {

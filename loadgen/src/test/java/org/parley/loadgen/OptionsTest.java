@@ -3,6 +3,8 @@ package org.parley.loadgen;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 class OptionsTest {
@@ -57,5 +59,30 @@ class OptionsTest {
         assertThatThrownBy(() -> Options.parse(new String[] {"idle", "--nodes", "41", "--store", "postgres"})).hasMessageContaining("1..40");
         assertThatThrownBy(() -> Options.parse(new String[] {"idle", "--clients", "3", "--nodes", "4", "--store", "postgres"}))
                 .hasMessageContaining("--clients must be at least --nodes");
+    }
+
+    @Test
+    void anAotCacheIsAFileForTheNodesBenchStarts() throws Exception {
+        Path dir = Files.createTempDirectory("parley-options");
+        try {
+            Options o = Options.parse(new String[] {"reconnect", "--aot-cache", "node.aot"});
+            assertThat(o.aotCache()).as("resolved where bench was started").isAbsolute().hasFileName("node.aot");
+            assertThat(Options.parse(new String[] {"direct"}).aotCache()).isNull();
+            assertThatThrownBy(() -> Options.parse(new String[] {"reconnect", "--aot-cache", dir.toString()})).hasMessageContaining("not the folder");
+            assertThatThrownBy(() -> Options.parse(new String[] {"reconnect", "--aot-cache", "caches/"})).hasMessageContaining("is a file");
+            for (String[] args : new String[][] {{"store", "--aot-cache", "node.aot"}, {"compare", "--aot-cache", "node.aot"},
+                    {"direct", "--target", "http://127.0.0.1:8080", "--aot-cache", "node.aot"}}) {
+                assertThatThrownBy(() -> Options.parse(args)).hasMessageContaining("--aot-cache is for the nodes bench starts");
+            }
+            Options training = o.aotTraining(300, dir);
+            assertThat(training.scenario()).isEqualTo("reconnect");
+            assertThat(training.clients()).isEqualTo(300);
+            assertThat(training.nodes()).isEqualTo(1);
+            assertThat(training.warmupS()).as("the storm twice").isPositive();
+            assertThat(training.aotCache()).as("a training run uses no cache").isNull();
+            assertThat(training.outDir()).isEqualTo(dir);
+        } finally {
+            Files.delete(dir);
+        }
     }
 }
