@@ -17,14 +17,16 @@ import java.util.stream.Stream;
  * faster") tells a deployment to. When FILE is missing or older than the server's jars, bench
  * trains it first: one node of the run's store, started with {@code -XX:AOTMode=record}, meets
  * a reconnect storm twice (sign-in, connect, sync, send, deliver, receipts) and writes what it
- * saw as it stops; a JVM in {@code -XX:AOTMode=create} then makes the cache from it. Older than
- * the jars means stale: JDK 25.0.3 would use it for a rebuilt jar all the same (JDK-8377932).
+ * saw as it stops; a JVM in {@code -XX:AOTMode=create} then makes the cache from it. A cache
+ * made by another JDK (named in FILE.jdk beside it) is trained again too. Older than the jars
+ * means stale: JDK 25.0.3 would use it for a rebuilt jar all the same (JDK-8377932).
  * Measured: nodes listen in half the time; the storm moved less than the machine's spread
  * (benchmarks.md 31).
  */
 final class AotCache {
     /** Devices of the training storm: about two minutes on this machine, below one process's 20,000 files. */
     static final int TRAINING_DEVICES = 15_000;
+    private static final int FEWEST_TRAINING_DEVICES = 1_000;
 
     private AotCache() {}
 
@@ -33,9 +35,29 @@ final class AotCache {
         return List.of("-XX:AOTCache=" + cache, "-XX:AOTMode=on");
     }
 
-    /** Whether {@code cache} exists and was made after the server's jar and every jar beside it in {@code lib/} last changed. */
-    static boolean fresh(Path cache, Path serverJar) throws IOException {
-        if (!Files.isRegularFile(cache)) return false;
+    /** The devices of a training storm on one node under this open-file limit (-1: unknown); refused when fewer than 1,000 fit. */
+    static int trainingDevices(long openFileLimit) {
+        if (openFileLimit <= 0) return TRAINING_DEVICES;
+        long fit = openFileLimit - DriverProcess.FILES_BESIDES_SOCKETS;
+        if (fit < FEWEST_TRAINING_DEVICES) {
+            throw new IllegalArgumentException(String.format("--aot-cache trains on a reconnect storm of at least %,d devices on one node: "
+                    + "this machine's %,d open files per process (ulimit -n) are too few", FEWEST_TRAINING_DEVICES, openFileLimit));
+        }
+        return (int) Math.min(TRAINING_DEVICES, fit);
+    }
+
+    /** The JDK that runs the nodes, as a cache's {@code .jdk} file names it. */
+    static String jdk() {
+        return Runtime.version() + " " + System.getProperty("java.home");
+    }
+
+    /**
+     * Whether {@code cache} exists, was made by {@code jdk} and after the server's jar and every
+     * jar beside it in {@code lib/} last changed.
+     */
+    static boolean fresh(Path cache, Path serverJar, String jdk) throws IOException {
+        Path madeBy = madeBy(cache);
+        if (!Files.isRegularFile(cache) || !Files.isRegularFile(madeBy) || !Files.readString(madeBy).strip().equals(jdk)) return false;
         FileTime made = Files.getLastModifiedTime(cache);
         List<Path> jars = new ArrayList<>(List.of(serverJar));
         Path lib = serverJar.resolveSibling("lib");
@@ -48,15 +70,18 @@ final class AotCache {
         return true;
     }
 
+    private static Path madeBy(Path cache) {
+        return cache.resolveSibling(cache.getFileName() + ".jdk");
+    }
+
     /** Trains {@code o.aotCache()} unless it is {@link #fresh}. */
     static void ensure(Options o) throws Exception {
         Path cache = o.aotCache();
-        Path jar = Path.of(NodeUnderTest.serverJar());
-        if (fresh(cache, jar)) {
+        if (fresh(cache, Path.of(NodeUnderTest.serverJar()), jdk())) {
             System.err.printf("nodes start with the AOT cache %s (made %s)%n", cache, Files.getLastModifiedTime(cache));
             return;
         }
-        train(o, TRAINING_DEVICES);
+        train(o, trainingDevices(DriverProcess.openFileLimit()));
     }
 
     /** Makes {@code o.aotCache()} from a reconnect storm of {@code devices} on one node; the run's logs go to its folder's {@code aot-training}. */
@@ -64,31 +89,31 @@ final class AotCache {
         Path cache = o.aotCache();
         Path dir = o.outDir().resolve("aot-training");
         Files.createDirectories(dir);
-        Files.createDirectories(cache.toAbsolutePath().getParent());
+        Files.createDirectories(cache.getParent());
         Path config = dir.resolve("node.aotconf");
-        Files.deleteIfExists(config);
+        Path partial = cache.resolveSibling(cache.getFileName() + ".partial");
         Options t = o.aotTraining(devices, dir);
-        DriverProcess.checkFileLimit(t, DriverProcess.openFileLimit());
         System.err.printf("training the AOT cache %s: a reconnect storm of %,d devices on one node, twice ...%n", cache, devices);
         long start = System.nanoTime();
-        try (NodeUnderTest node = NodeUnderTest.start(t, List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + config))) {
-            Bench.Runs runs = Bench.measure(t, node, null);
-            if (!runs.correct()) throw new IllegalStateException("the training storm lost, doubled or reordered messages: " + runs.best());
-        } // the node writes what it recorded as it stops
-        if (!Files.isRegularFile(config)) throw new IllegalStateException("the training node wrote no AOT configuration; see " + dir.resolve("node.log"));
-        Path partial = cache.resolveSibling(cache.getFileName() + ".partial");
-        List<String> cmd = new ArrayList<>(NodeUnderTest.javaCommand());
-        cmd.addAll(List.of("-XX:AOTMode=create", "-XX:AOTConfiguration=" + config, "-XX:AOTCache=" + partial, "-jar", NodeUnderTest.serverJar()));
-        Path log = dir.resolve("aot-create.log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        if (!p.waitFor(10, TimeUnit.MINUTES)) {
-            p.destroyForcibly().waitFor();
-            throw new IllegalStateException("creating the AOT cache took over 10 minutes; see " + log);
-        }
+        Process create = null;
         try {
-            if (p.exitValue() != 0 || !Files.isRegularFile(partial)) throw new IllegalStateException("the AOT cache was not created; see " + log);
-            Files.move(partial, cache, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.deleteIfExists(config);
+            try (NodeUnderTest node = NodeUnderTest.start(t, List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + config))) {
+                Bench.Runs runs = Bench.measure(t, node, null);
+                if (!runs.correct()) throw new IllegalStateException("the training storm lost, doubled or reordered messages: " + runs.best());
+            } // the node writes what it recorded as it stops
+            if (!Files.isRegularFile(config)) throw new IllegalStateException("the training node wrote no AOT configuration; see " + dir.resolve("node.log"));
+            List<String> cmd = new ArrayList<>(NodeUnderTest.javaCommand());
+            cmd.addAll(NodeUnderTest.heap(t, DriverProcess.machineBytes())); // the nodes' compressed pointers, whatever this machine's size
+            cmd.addAll(List.of("-XX:AOTMode=create", "-XX:AOTConfiguration=" + config, "-XX:AOTCache=" + partial, "-jar", NodeUnderTest.serverJar()));
+            Path log = dir.resolve("aot-create.log");
+            create = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            if (!create.waitFor(10, TimeUnit.MINUTES)) throw new IllegalStateException("creating the AOT cache took over 10 minutes; see " + log);
+            if (create.exitValue() != 0 || !Files.isRegularFile(partial)) throw new IllegalStateException("the AOT cache was not created; see " + log);
+            Files.move(partial, cache, StandardCopyOption.ATOMIC_MOVE);
+            Files.writeString(madeBy(cache), jdk() + "\n"); // after the cache: a cache without it is trained again
         } finally {
+            if (create != null && create.isAlive()) create.destroyForcibly().waitFor();
             Files.deleteIfExists(partial);
             Files.deleteIfExists(config); // tens of MB, of use to nothing else
         }

@@ -29,6 +29,7 @@ public final class Bench {
         try {
             o = Options.parse(args);
             if (List.of("idle", "reconnect").contains(o.scenario())) DriverProcess.checkFileLimit(o, DriverProcess.openFileLimit());
+            if (o.aotCache() != null) AotCache.trainingDevices(DriverProcess.openFileLimit());
         } catch (IllegalArgumentException e) {
             System.err.println("bench: " + e.getMessage());
             System.exit(2);

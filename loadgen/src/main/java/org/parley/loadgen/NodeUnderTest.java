@@ -69,8 +69,23 @@ final class NodeUnderTest implements AutoCloseable {
         try {
             return start(o, AotCache.useArgs(o.aotCache()));
         } catch (IllegalStateException e) {
-            throw new IllegalStateException(e.getMessage() + " (where it says \"Unable to use AOT cache\", " + o.aotCache()
-                    + " was made by another JDK or build: delete it, and bench trains a new one)", e);
+            if (!anyNodeLogSays(o.outDir(), "Unable to use AOT cache")) throw e;
+            throw new IllegalStateException(e.getMessage() + " (it could not use the AOT cache " + o.aotCache()
+                    + ", made by another JDK or damaged: delete it, and bench trains a new one)", e);
+        }
+    }
+
+    private static boolean anyNodeLogSays(Path dir, String text) {
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().matches("node(-[0-9]+)?\\.log")).anyMatch(f -> {
+                try {
+                    return Files.readString(f).contains(text);
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+        } catch (IOException e) {
+            return false;
         }
     }
 
@@ -159,7 +174,7 @@ final class NodeUnderTest implements AutoCloseable {
 
     /**
      * The start of every node's command line, also the one an AOT cache is created with: the
-     * options that must match between a cache and the JVMs that use it (module access, collector).
+     * JVM's module access must be the same for a cache and the nodes that use it.
      */
     static List<String> javaCommand() {
         return List.of(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC");

@@ -65,7 +65,8 @@ record Options(
                                   above one process's open-file limit (default 1)
               --aot-cache FILE    start the nodes with this ahead-of-time cache (JDK 25+: classes loaded and linked,
                                   method profiles), trained first on a reconnect storm of one node when FILE is
-                                  missing or older than the server's jars (not for store, compare or --target)
+                                  missing, older than the server's jars or made by another JDK (not for store,
+                                  compare or --target)
             """;
 
     static Options parse(String[] args) {
@@ -122,11 +123,7 @@ record Options(
                 case "--media-size" -> mediaSize = positive(a, v, 1, 100 << 20);
                 case "--batch" -> batch = positive(a, v, 1, 10_000);
                 case "--nodes" -> nodes = positive(a, v, 1, MAX_NODES);
-                case "--aot-cache" -> {
-                    if (v.isBlank() || v.endsWith("/")) throw new IllegalArgumentException("--aot-cache is a file, got '" + v + "'");
-                    aotCache = Path.of(v).toAbsolutePath();
-                    if (Files.isDirectory(aotCache)) throw new IllegalArgumentException("--aot-cache is a file, not the folder " + v);
-                }
+                case "--aot-cache" -> aotCache = aotCacheFile(v);
                 case "--receipts" -> {
                     if (!v.equals("on") && !v.equals("off")) throw new IllegalArgumentException("--receipts is on or off, got " + v);
                     receipts = v.equals("on");
@@ -181,6 +178,25 @@ record Options(
     Options aotTraining(int devices, Path out) {
         return new Options("reconnect", null, store, pgUrl, devices, 0, 1, 5, null, out, false, p99BoundMs, groupSize, messages, pageSize,
                 stepFactor, compared, true, mediaSize, batch, 1, null);
+    }
+
+    /** --aot-cache's FILE: a regular file, or none yet where bench may make one. */
+    private static Path aotCacheFile(String v) {
+        Path f;
+        try {
+            f = v.isBlank() || v.endsWith("/") ? null : Path.of(v).toAbsolutePath().normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            f = null;
+        }
+        if (f == null || f.getParent() == null) throw new IllegalArgumentException("--aot-cache is a file, got '" + v + "'");
+        if (Files.isRegularFile(f)) return f;
+        if (Files.exists(f)) throw new IllegalArgumentException("--aot-cache is a file, not " + (Files.isDirectory(f) ? "the folder " : "the special file ") + v);
+        Path folder = f.getParent();
+        while (folder != null && !Files.exists(folder)) folder = folder.getParent();
+        if (folder == null || !Files.isDirectory(folder) || !Files.isWritable(folder)) {
+            throw new IllegalArgumentException("--aot-cache " + v + ": bench cannot make it in " + (folder == null ? f.getParent() : folder));
+        }
+        return f;
     }
 
     private static int positive(String name, String v, int min, int max) {

@@ -22,7 +22,7 @@ class AotCacheIT {
         AotCache.train(o, 40);
         assertThat(cache).isRegularFile();
         assertThat(Files.size(cache)).as("the server's classes, loaded and linked, and their profiles").isGreaterThan(10 << 20);
-        assertThat(AotCache.fresh(cache, Path.of(NodeUnderTest.serverJar()))).isTrue();
+        assertThat(AotCache.fresh(cache, Path.of(NodeUnderTest.serverJar()), AotCache.jdk())).as("named after this JDK").isTrue();
         assertThat(out.resolve("run/aot-training")).as("the training node's log kept, its recording removed")
                 .isDirectoryContaining("glob:**/node.log").isDirectoryNotContaining("glob:**/node.aotconf");
 
@@ -37,6 +37,6 @@ class AotCacheIT {
         Files.writeString(cache, "not a cache");
         assertThatThrownBy(() -> NodeUnderTest.start(o).close()).as("a node does not run unnoticed without its cache")
                 .hasMessageContaining("server exited").hasMessageContaining("delete it");
-        assertThat(Files.readString(out.resolve("run/node.log"))).contains("AOT cache");
+        assertThat(Files.readString(out.resolve("run/node.log"))).contains("Unable to use AOT cache");
     }
 }

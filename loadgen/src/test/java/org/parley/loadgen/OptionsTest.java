@@ -64,12 +64,24 @@ class OptionsTest {
     @Test
     void anAotCacheIsAFileForTheNodesBenchStarts() throws Exception {
         Path dir = Files.createTempDirectory("parley-options");
+        if (Runtime.version().feature() < 25) {
+            assertThatThrownBy(() -> Options.parse(new String[] {"reconnect", "--aot-cache", "node.aot"})).hasMessageContaining("JDK 25");
+            Files.delete(dir);
+            return;
+        }
         try {
             Options o = Options.parse(new String[] {"reconnect", "--aot-cache", "node.aot"});
             assertThat(o.aotCache()).as("resolved where bench was started").isAbsolute().hasFileName("node.aot");
             assertThat(Options.parse(new String[] {"direct"}).aotCache()).isNull();
             assertThatThrownBy(() -> Options.parse(new String[] {"reconnect", "--aot-cache", dir.toString()})).hasMessageContaining("not the folder");
             assertThatThrownBy(() -> Options.parse(new String[] {"reconnect", "--aot-cache", "caches/"})).hasMessageContaining("is a file");
+            assertThatThrownBy(() -> Options.parse(new String[] {"reconnect", "--aot-cache", "/dev/null"})).hasMessageContaining("not the special file");
+            Path notAFolder = Files.writeString(dir.resolve("plain"), "x");
+            assertThatThrownBy(() -> Options.parse(new String[] {"reconnect", "--aot-cache", notAFolder + "/node.aot"}))
+                    .as("checked before two minutes of training").hasMessageContaining("bench cannot make it in " + notAFolder);
+            Files.delete(notAFolder);
+            assertThat(Options.parse(new String[] {"reconnect", "--aot-cache", dir + "/caches/new/node.aot"}).aotCache())
+                    .as("folders still to make, in one bench may write").isEqualTo(dir.resolve("caches/new/node.aot"));
             for (String[] args : new String[][] {{"store", "--aot-cache", "node.aot"}, {"compare", "--aot-cache", "node.aot"},
                     {"direct", "--target", "http://127.0.0.1:8080", "--aot-cache", "node.aot"}}) {
                 assertThatThrownBy(() -> Options.parse(args)).hasMessageContaining("--aot-cache is for the nodes bench starts");
