@@ -69,23 +69,9 @@ final class NodeUnderTest implements AutoCloseable {
         try {
             return start(o, AotCache.useArgs(o.aotCache()));
         } catch (IllegalStateException e) {
-            if (!anyNodeLogSays(o.outDir(), "Unable to use AOT cache")) throw e;
+            if (e.getMessage() == null || !e.getMessage().contains("Unable to use AOT cache")) throw e;
             throw new IllegalStateException(e.getMessage() + " (it could not use the AOT cache " + o.aotCache()
                     + ", made by another JDK or damaged: delete it, and bench trains a new one)", e);
-        }
-    }
-
-    private static boolean anyNodeLogSays(Path dir, String text) {
-        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
-            return files.filter(f -> f.getFileName().toString().matches("node(-[0-9]+)?\\.log")).anyMatch(f -> {
-                try {
-                    return Files.readString(f).contains(text);
-                } catch (IOException e) {
-                    return false;
-                }
-            });
-        } catch (IOException e) {
-            return false;
         }
     }
 
@@ -145,10 +131,20 @@ final class NodeUnderTest implements AutoCloseable {
                 Matcher m = running.matcher(Files.readString(log));
                 if (m.find()) return URI.create("http://127.0.0.1:" + m.group(1));
             }
-            if (!process.isAlive()) throw new IllegalStateException("server exited; see " + log);
+            if (!process.isAlive()) throw new IllegalStateException("server exited; see " + log + ", which ends: " + lastLines(log, 3));
             Thread.sleep(100);
         }
         throw new IllegalStateException("server not listening after " + seconds + " s; see " + log);
+    }
+
+    /** The last {@code n} lines of a node's log, joined: why a JVM that would not start stopped (a bad option, a cache it could not use). */
+    private static String lastLines(Path log, int n) {
+        try {
+            List<String> lines = Files.readAllLines(log).stream().filter(l -> !l.isBlank()).toList();
+            return String.join(" / ", lines.subList(Math.max(0, lines.size() - n), lines.size()));
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
+        }
     }
 
     /**
