@@ -105,6 +105,7 @@ final class NodeUnderTest implements AutoCloseable {
             for (int i = 0; i < started.size(); i++) awaitHealthy(uris.get(i), started.get(i), "/health", logs.get(i), 60);
             node = new NodeUnderTest(uris, List.copyOf(started), started.stream().map(Process::pid).toList(),
                     o.nodes() == 1 ? o.store() : o.store() + " (" + o.nodes() + " nodes)", null, () -> {
+                        forget(stopOnExit);
                         for (Path d : dirs) deleteQuietly(d);
                         if (schema != null) dropSchema(o.pgUrl(), schema);
                     }, schema == null ? null : () -> analyzeSchema(o.pgUrl(), schema));
@@ -112,9 +113,18 @@ final class NodeUnderTest implements AutoCloseable {
         } finally {
             if (node == null) { // a node that did not start: its log, in the run's folder, says why
                 for (Process p : started) p.destroyForcibly().waitFor();
+                forget(stopOnExit);
                 for (Path d : dirs) deleteQuietly(d);
                 if (schema != null) dropSchema(o.pgUrl(), schema);
             }
+        }
+    }
+
+    /** Drops a shutdown hook whose nodes are stopped (a --find-max search or a compare starts several in turn). */
+    private static void forget(Thread stopOnExit) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(stopOnExit);
+        } catch (IllegalStateException e) { // the JVM is exiting: the hook runs, on stopped nodes, harmlessly
         }
     }
 
