@@ -25,13 +25,19 @@ class BenchScriptIT {
             Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
         Path script = Path.of(System.getProperty("user.dir")).resolve("../bench").normalize();
+        Path log = tmp.resolve("bench.log");
         ProcessBuilder pb = new ProcessBuilder("bash", script.toString(), "compare", "--no-such-option", "1")
-                .redirectErrorStream(true);
+                .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
         Process p = pb.start();
-        assertThat(p.waitFor(300, TimeUnit.SECONDS)).as("bench ends by itself").isTrue();
-        String output = new String(p.getInputStream().readAllBytes());
+        try {
+            assertThat(p.waitFor(300, TimeUnit.SECONDS)).as("bench ends by itself").isTrue();
+        } finally {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        String output = Files.readString(log);
 
         assertThat(Files.exists(calls)).as("nothing installed (ejabberd there beforehand: %s); output:%n%s",
                 Files.exists(Path.of("/usr/sbin/ejabberdctl")), output).isFalse();

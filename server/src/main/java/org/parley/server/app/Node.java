@@ -316,7 +316,7 @@ public final class Node implements AutoCloseable {
         return switch (config.store()) {
             case "sqlite" -> SqliteDatabase.open(config.dataDir());
             case "postgres" -> PostgresDatabase.open(config.pgUrl(), config.pgUser(), config.pgPassword(), config.pgSchema(),
-                    config.pgPoolSize());
+                    config.pgPoolSize(), config.pgTimeoutSeconds());
             default -> throw new Config.Invalid("config key 'store': unknown store " + config.store());
         };
     }

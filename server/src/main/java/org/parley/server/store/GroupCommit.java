@@ -122,13 +122,14 @@ public final class GroupCommit<I, O> implements AutoCloseable {
         try {
             outputs = commit.apply(inputs);
         } catch (RuntimeException | Error e) {
-            if (batch.size() > 1) {
-                // One bad write must not fail its neighbours: commit them one by one.
+            if (batch.size() > 1 && !(e instanceof StoreException s && s.unanswered())) {
+                // One bad write must not fail its neighbours: commit them one by one. (Not when
+                // the store did not answer: each would wait its timeout again, one after another.)
                 log.warn("{}: commit of {} failed ({}); retrying them one at a time", name, batch.size(), e.toString());
                 for (Pending<I, O> p : batch) commitBatch(List.of(p), List.of(p.input()));
             } else {
-                log.warn("{}: commit failed: {}", name, e.toString());
-                batch.get(0).result().completeExceptionally(e);
+                log.warn("{}: commit of {} failed: {}", name, batch.size(), e.toString());
+                for (Pending<I, O> p : batch) p.result().completeExceptionally(e);
             }
             return;
         }

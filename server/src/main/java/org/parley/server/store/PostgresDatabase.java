@@ -3,6 +3,7 @@ package org.parley.server.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.SQLException;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * PostgreSQL for many nodes sharing one store. {@code synchronous_commit=on} is forced per
@@ -18,8 +19,13 @@ public final class PostgresDatabase extends PooledDatabase {
     /**
      * @param schema the schema all tables live in (created when missing), or null for the
      *     connection's default search path
+     * @param timeoutSeconds PostgreSQL cancels a statement that runs longer ({@code
+     *     statement_timeout}), and a connection on which it answers nothing for twice as long
+     *     is closed ({@code socketTimeout}: a server or network that stopped answering
+     *     altogether); 0 for neither. The migrations at start run without them.
      */
-    public static PostgresDatabase open(String url, String user, String password, String schema, int poolSize) {
+    public static PostgresDatabase open(String url, String user, String password, String schema, int poolSize, int timeoutSeconds) {
+        if (timeoutSeconds < 0) throw new IllegalArgumentException("timeoutSeconds >= 0");
         HikariConfig hikari = new HikariConfig();
         hikari.setJdbcUrl(url);
         if (user != null) hikari.setUsername(user);
@@ -32,6 +38,10 @@ public final class PostgresDatabase extends PooledDatabase {
         hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
         hikari.addDataSourceProperty("ApplicationName", "parley");
         String init = "SET synchronous_commit = on";
+        if (timeoutSeconds > 0) {
+            init += "; SET statement_timeout = '" + timeoutSeconds + "s'";
+            hikari.addDataSourceProperty("socketTimeout", Integer.toString(2 * timeoutSeconds));
+        }
         if (schema != null) {
             if (!schema.matches("[a-z_][a-z0-9_]{0,62}")) {
                 throw new IllegalArgumentException("pg.schema must be a lower-case SQL identifier: " + schema);
@@ -39,9 +49,19 @@ public final class PostgresDatabase extends PooledDatabase {
             hikari.setSchema(schema);
         }
         hikari.setConnectionInitSql(init);
-        HikariDataSource pool = new HikariDataSource(hikari);
+        // With auto-commit off these settings (the schema's search_path too) would open the connection's first
+        // transaction, and a first write that rolls back would undo them for the connection's whole life.
+        hikari.setIsolateInternalQueries(true);
+        HikariDataSource pool = new HikariDataSource(hikari); // a store it cannot reach stops the start here, in one line
+        // A migration may run long (an index built on a large table): on connections of its own, without the timeouts.
+        PGSimpleDataSource unlimited = new PGSimpleDataSource();
+        unlimited.setURL(url);
+        if (user != null) unlimited.setUser(user);
+        if (password != null) unlimited.setPassword(password);
+        unlimited.setApplicationName("parley");
+        unlimited.setOptions("-c synchronous_commit=on");
         try {
-            migrate(pool, schema, false);
+            migrate(unlimited, schema, false);
         } catch (RuntimeException e) {
             pool.close();
             throw e;

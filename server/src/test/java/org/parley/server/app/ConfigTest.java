@@ -21,6 +21,10 @@ class ConfigTest {
         assertThat(c.dataDir()).isEqualTo(Path.of("./data"));
         assertThat(c.devCodes()).as("dev codes on for the embedded run").isTrue();
         assertThat(c.writerShards()).isEqualTo(1);
+        assertThat(c.pgTimeoutSeconds()).as("no call waits on PostgreSQL for ever").isEqualTo(30);
+        assertThat(Config.load(null, Map.of("PARLEY_PG_TIMEOUTSECONDS", "0"), Map.of()).pgTimeoutSeconds()).isZero();
+        assertThatThrownBy(() -> Config.load(null, Map.of(), Map.of("pg.timeoutSeconds", "-1")))
+                .hasMessageContaining("'pg.timeoutSeconds' must be an integer in 0..3600");
         assertThat(Config.load(null, Map.of(), Map.of("store", "postgres")).devCodes()).as("off with postgres").isFalse();
     }
 

@@ -26,6 +26,21 @@ class GroupCommitTest {
         }
     }
 
+    /**
+     * Submits 0 and, while its commit is held, 1 to 20 (queued: the next batch); then lets the
+     * writer go. Returns the futures of 1 to 20, once 0 is committed.
+     */
+    private static List<CompletableFuture<Integer>> twentyBehindTheFirst(GroupCommit<Integer, Integer> gc, CountDownLatch firstCommitStarted,
+            CountDownLatch release) throws Exception {
+        var first = gc.submit("k", 0);
+        firstCommitStarted.await();
+        List<CompletableFuture<Integer>> rest = new ArrayList<>();
+        for (int i = 1; i <= 20; i++) rest.add(gc.submit("k", i));
+        release.countDown();
+        assertThat(first.get(5, TimeUnit.SECONDS)).isZero();
+        return rest;
+    }
+
     @Test
     void queuedWritesAreCommittedTogetherAndPublishedInOrder() throws Exception {
         CountDownLatch firstCommitStarted = new CountDownLatch(1);
@@ -70,12 +85,7 @@ class GroupCommitTest {
             if (batch.contains(13)) throw new StoreException("value 13 refused by the database", null);
             return batch;
         }, (in, out) -> {}, (n, nanos) -> {})) {
-            var first = gc.submit("k", 0);
-            firstCommitStarted.await();
-            List<CompletableFuture<Integer>> rest = new ArrayList<>();
-            for (int i = 1; i <= 20; i++) rest.add(gc.submit("k", i));
-            release.countDown();
-            assertThat(first.get(5, TimeUnit.SECONDS)).isZero();
+            List<CompletableFuture<Integer>> rest = twentyBehindTheFirst(gc, firstCommitStarted, release);
             for (int i = 1; i <= 20; i++) {
                 var f = rest.get(i - 1);
                 if (i == 13) {
@@ -84,6 +94,28 @@ class GroupCommitTest {
                     assertThat(f.get(5, TimeUnit.SECONDS)).isEqualTo(i);
                 }
             }
+        }
+    }
+
+    @Test
+    void aBatchTheStoreDidNotAnswerFailsWholeWithoutTryingEachWriteAgain() throws Exception {
+        CountDownLatch firstCommitStarted = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<Integer> commits = Collections.synchronizedList(new ArrayList<>());
+        try (var gc = new GroupCommit<Integer, Integer>("t", 1, 1000, 100, batch -> {
+            holdFirstCommit(firstCommitStarted, release);
+            commits.add(batch.size());
+            if (batch.size() > 1) {
+                throw new StoreException("store write failed", new java.sql.SQLException("canceling statement due to statement timeout", "57014"));
+            }
+            return batch;
+        }, (in, out) -> {}, (n, nanos) -> {})) {
+            List<CompletableFuture<Integer>> rest = twentyBehindTheFirst(gc, firstCommitStarted, release);
+            for (var f : rest) {
+                assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                        .cause().isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE));
+            }
+            assertThat(commits).as("the timed-out batch is not tried again write by write, each waiting its timeout").containsExactly(1, 20);
         }
     }
 

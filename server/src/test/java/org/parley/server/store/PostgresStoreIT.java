@@ -24,7 +24,7 @@ class PostgresStoreIT extends StoreContract {
     @Override
     protected Database open() {
         schema = "t_store_" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
-        db = PostgresDatabase.open(URL, null, null, schema, 4);
+        db = PostgresDatabase.open(URL, null, null, schema, 4, 30);
         return db;
     }
 
@@ -58,6 +58,97 @@ class PostgresStoreIT extends StoreContract {
     }
 
     @Test
+    void aStatementRunningPastTheTimeoutIsCancelledAndTheStoreGoesOn() {
+        assertEquals("30s", db.read(c -> Sql.one(c, "SHOW statement_timeout", rs -> rs.getString(1))).orElseThrow());
+        try (Database quick = PostgresDatabase.open(URL, null, null, schema, 2, 1)) {
+            StoreException e = assertThrows(StoreException.class, () -> quick.read(c -> Sql.one(c, "SELECT pg_sleep(3)", rs -> 1)));
+            assertTrue(e.unanswered(), e.toString());
+            StoreException w = assertThrows(StoreException.class, () -> quick.write(c -> Sql.one(c, "SELECT pg_sleep(3)", rs -> 1)));
+            assertTrue(w.unanswered(), w.toString());
+            assertEquals(1L, quick.read(c -> Sql.one(c, "SELECT 1", rs -> rs.getLong(1))).orElseThrow(), "the pool still serves");
+        }
+    }
+
+    @Test
+    void aConnectionKeepsItsSettingsWhenItsFirstWriteRollsBack() {
+        try (PostgresDatabase one = PostgresDatabase.open(URL, null, null, schema, 1, 7)) {
+            one.writes.getHikariPoolMXBean().softEvictConnections(); // the next write gets a connection no one has used
+            assertThrows(StoreException.class, () -> one.write(c -> Sql.update(c, "INSERT INTO no_such_table VALUES (1)")));
+            assertEquals(List.of("7s", "on", schema), one.write(c -> List.of(
+                    Sql.one(c, "SHOW statement_timeout", rs -> rs.getString(1)).orElseThrow(),
+                    Sql.one(c, "SHOW synchronous_commit", rs -> rs.getString(1)).orElseThrow(),
+                    Sql.one(c, "SELECT current_schema()", rs -> rs.getString(1)).orElseThrow())),
+                    "the settings a connection opens with are not undone by the rollback of its first transaction");
+        }
+    }
+
+    @Test
+    void aServerThatStopsAnsweringFailsTheCallInsteadOfHoldingItForever() throws Exception {
+        var caller = java.util.concurrent.Executors.newSingleThreadExecutor(); // not closed by the try: a call held forever would hold it
+        java.net.URI server = java.net.URI.create(URL.substring("jdbc:".length()));
+        try (var proxy = new FreezingProxy(server.getHost(), server.getPort() < 0 ? 5432 : server.getPort());
+                Database db2 = PostgresDatabase.open("jdbc:postgresql://127.0.0.1:" + proxy.port() + server.getRawPath()
+                        + (server.getRawQuery() == null ? "" : "?" + server.getRawQuery()), null, null, schema, 2, 1)) {
+            var call = caller.submit(() -> db2.readTogether(() -> {
+                db2.read(c -> Sql.one(c, "SELECT 1", rs -> 1));
+                proxy.frozen = true; // the server goes silent in the middle of a sync, its connection open
+                return db2.read(c -> Sql.one(c, "SELECT 2", rs -> 2));
+            }));
+            var failure = assertThrows(java.util.concurrent.ExecutionException.class, () -> call.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(failure.getCause() instanceof StoreException s && s.unanswered(), failure.getCause().toString());
+            proxy.frozen = false;
+            assertEquals(3L, db2.read(c -> Sql.one(c, "SELECT 3", rs -> rs.getLong(1))).orElseThrow(), "served again once it answers");
+        } finally {
+            caller.shutdownNow(); // after the proxy closed every socket, which ends a call still held
+        }
+    }
+
+    /** Forwards loopback TCP to a port; while {@code frozen}, holds every byte instead. */
+    private static final class FreezingProxy implements AutoCloseable {
+        volatile boolean frozen;
+        private final java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        private final List<java.net.Socket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        FreezingProxy(String host, int port) throws java.io.IOException {
+            Thread.ofVirtual().start(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        var in = server.accept();
+                        var out = new java.net.Socket(host, port);
+                        sockets.addAll(List.of(in, out));
+                        Thread.ofVirtual().start(() -> pump(in, out));
+                        Thread.ofVirtual().start(() -> pump(out, in));
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        private void pump(java.net.Socket from, java.net.Socket to) {
+            byte[] buf = new byte[8192];
+            try {
+                for (int n; (n = from.getInputStream().read(buf)) > 0; ) {
+                    while (frozen) Thread.sleep(20);
+                    to.getOutputStream().write(buf, 0, n);
+                }
+            } catch (java.io.IOException | InterruptedException e) {
+                // closed
+            }
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            server.close();
+            for (var s : sockets) s.close();
+        }
+    }
+
+    @Test
     void theNodeKnowsWhetherTheServerKeepsStatisticsFresh() throws Exception {
         try (var c = DriverManager.getConnection(URL); var st = c.createStatement(); var rs = st.executeQuery("SHOW autovacuum")) {
             assertTrue(rs.next());
@@ -67,7 +158,7 @@ class PostgresStoreIT extends StoreContract {
 
     @Test
     void twoNodesCommittingTheSameSendAtOnceStoreItOnce() throws Exception {
-        try (Database other = PostgresDatabase.open(URL, null, null, schema, 2);
+        try (Database other = PostgresDatabase.open(URL, null, null, schema, 2, 30);
                 var nodes = java.util.concurrent.Executors.newFixedThreadPool(2)) { // both at once (the common pool may have one thread)
             var a = new SqlMessageStore(db, 1_000);
             var b = new SqlMessageStore(other, 1_000);
@@ -104,7 +195,7 @@ class PostgresStoreIT extends StoreContract {
             try (var c = old.getConnection()) {
                 writeOld.run(c);
             }
-            try (Database migrated = PostgresDatabase.open(URL, null, null, older, 2)) {
+            try (Database migrated = PostgresDatabase.open(URL, null, null, older, 2, 30)) {
                 check.accept(migrated, older);
             }
         } finally {
