@@ -30,6 +30,7 @@ public final class Bench {
             o = Options.parse(args);
             if (List.of("idle", "reconnect").contains(o.scenario())) DriverProcess.checkFileLimit(o, DriverProcess.openFileLimit());
             if (o.aotCache() != null) AotCache.trainingDevices(DriverProcess.openFileLimit());
+            if (o.target() != null) NodeUnderTest.probe(o.target());
         } catch (IllegalArgumentException e) {
             System.err.println("bench: " + e.getMessage());
             System.exit(2);
@@ -128,7 +129,7 @@ public final class Bench {
         Files.createDirectories(out);
         Files.writeString(out.resolve("summary.json"), WireJson.mapper().writerWithDefaultPrettyPrinter()
                 .writeValueAsString(Map.of("best", best.asMap(), "steps", runs.steps().stream().map(Result::asMap).toList())));
-        if (o.json() != null) Files.writeString(o.json(), WireJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(best.asMap()));
+        if (o.json() != null) writeJson(o.json(), best.asMap());
         Histogram h = runs.histogram();
         if (h != null && h.getTotalCount() > 0) {
             Charts.hgrm(h, out.resolve("latency.hgrm"));
@@ -140,5 +141,11 @@ public final class Bench {
                     out.resolve("throughput-p99.svg"));
         }
         System.out.println("  output           " + out.toAbsolutePath());
+    }
+
+    /** --json FILE: the summary, in the folders the option named (made when missing). */
+    static void writeJson(Path file, Object summary) throws java.io.IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.writeString(file, WireJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(summary));
     }
 }

@@ -58,7 +58,7 @@ final class Compare {
         }
         Files.writeString(o.outDir().resolve("compare.md"), md + "\n" + ratios);
         Files.writeString(o.outDir().resolve("compare.json"), WireJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(rows));
-        if (o.json() != null) Files.writeString(o.json(), WireJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(rows));
+        if (o.json() != null) Bench.writeJson(o.json(), rows);
         System.out.println();
         System.out.println("Parley vs ejabberd " + version + " (same machine, same arrival rates and checks, best rate whose p99 held)");
         System.out.print(md);

@@ -53,6 +53,25 @@ final class NodeUnderTest implements AutoCloseable {
         this.stop = stop;
     }
 
+    /**
+     * Refuses a {@code --target} where no Parley node answers {@code GET /health} with {@code UP}:
+     * said at once, before users are set up against it.
+     */
+    static void probe(String target) {
+        URI health = URI.create(target.endsWith("/") ? target : target + "/").resolve("health");
+        try {
+            var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            var r = http.send(HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() == 200 && r.body().contains("\"status\":\"UP\"")) return;
+            throw new IllegalArgumentException("--target " + target + ": GET /health answered " + r.statusCode() + ", not a Parley node that is up");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--target " + target + ": no node answers there (" + e + ")");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalArgumentException("--target " + target + ": interrupted while asking it");
+        }
+    }
+
     static NodeUnderTest attach(String target) {
         return new NodeUnderTest(URI.create(target.endsWith("/") ? target.substring(0, target.length() - 1) : target), null, -1,
                 "target", null, null);

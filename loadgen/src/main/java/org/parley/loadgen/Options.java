@@ -101,13 +101,16 @@ record Options(
                     if (!v.equals("sqlite") && !v.equals("postgres")) throw new IllegalArgumentException("--store is sqlite or postgres");
                     store = v;
                 }
-                case "--pg-url" -> pgUrl = v;
+                case "--pg-url" -> {
+                    if (!v.startsWith("jdbc:postgresql:")) throw new IllegalArgumentException("--pg-url is a PostgreSQL JDBC URL (jdbc:postgresql://…), got " + v);
+                    pgUrl = v;
+                }
                 case "--clients" -> clients = positive(a, v, 2, 2_000_000);
                 case "--rate" -> rate = (double) positive(a, v, 1, 10_000_000);
                 case "--duration" -> duration = positive(a, v, 1, 3600);
                 case "--warmup" -> warmup = positive(a, v, 0, 600);
-                case "--json" -> json = Path.of(v);
-                case "--out" -> out = Path.of(v);
+                case "--json" -> json = fileToWrite(a, v, true);
+                case "--out" -> out = folderToWrite(a, v);
                 case "--p99-bound" -> p99 = (double) positive(a, v, 1, 60_000);
                 case "--group-size" -> groupSize = positive(a, v, 2, 100_000);
                 case "--messages" -> messages = positive(a, v, 100, 100_000_000);
@@ -123,7 +126,7 @@ record Options(
                 case "--media-size" -> mediaSize = positive(a, v, 1, 100 << 20);
                 case "--batch" -> batch = positive(a, v, 1, 10_000);
                 case "--nodes" -> nodes = positive(a, v, 1, MAX_NODES);
-                case "--aot-cache" -> aotCache = aotCacheFile(v);
+                case "--aot-cache" -> aotCache = fileToWrite(a, v, false);
                 case "--receipts" -> {
                     if (!v.equals("on") && !v.equals("off")) throw new IllegalArgumentException("--receipts is on or off, got " + v);
                     receipts = v.equals("on");
@@ -180,23 +183,43 @@ record Options(
                 stepFactor, compared, true, mediaSize, batch, 1, null);
     }
 
-    /** --aot-cache's FILE: a regular file, or none yet where bench may make one. */
-    private static Path aotCacheFile(String v) {
-        Path f;
-        try {
-            f = v.isBlank() || v.endsWith("/") ? null : Path.of(v).toAbsolutePath().normalize();
-        } catch (java.nio.file.InvalidPathException e) {
-            f = null;
-        }
-        if (f == null || f.getParent() == null) throw new IllegalArgumentException("--aot-cache is a file, got '" + v + "'");
-        if (Files.isRegularFile(f)) return f;
-        if (Files.exists(f)) throw new IllegalArgumentException("--aot-cache is a file, not " + (Files.isDirectory(f) ? "the folder " : "the special file ") + v);
-        Path folder = f.getParent();
-        while (folder != null && !Files.exists(folder)) folder = folder.getParent();
-        if (folder == null || !Files.isDirectory(folder) || !Files.isWritable(folder)) {
-            throw new IllegalArgumentException("--aot-cache " + v + ": bench cannot make it in " + (folder == null ? f.getParent() : folder));
-        }
+    /**
+     * A file option's FILE (--json, --aot-cache): a regular file, or none yet where bench may make
+     * one; with {@code special}, also a device or pipe it may write to (--json /dev/stdout).
+     */
+    private static Path fileToWrite(String option, String v, boolean special) {
+        Path f = absolute(v);
+        if (f == null || f.getParent() == null || v.endsWith("/")) throw new IllegalArgumentException(option + " is a file, got '" + v + "'");
+        if (Files.isRegularFile(f) || (special && Files.exists(f) && !Files.isDirectory(f) && Files.isWritable(f))) return f;
+        if (Files.exists(f)) throw new IllegalArgumentException(option + " is a file, not " + (Files.isDirectory(f) ? "the folder " : "the special file ") + v);
+        requireWritable(option, v, f.getParent());
         return f;
+    }
+
+    /** --out's DIR: a folder bench may write in, or none yet where bench may make one. */
+    private static Path folderToWrite(String option, String v) {
+        Path d = absolute(v);
+        if (d == null) throw new IllegalArgumentException(option + " is a folder, got '" + v + "'");
+        if (Files.exists(d) && !Files.isDirectory(d)) throw new IllegalArgumentException(option + " is a folder, not the file " + v);
+        requireWritable(option, v, d);
+        return Path.of(v);
+    }
+
+    private static Path absolute(String v) {
+        try {
+            return v.isBlank() ? null : Path.of(v).toAbsolutePath().normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            return null;
+        }
+    }
+
+    /** Refuses {@code folder} unless it, or its nearest existing parent (to make the rest in), is a folder bench may write in. */
+    private static void requireWritable(String option, String v, Path folder) {
+        Path existing = folder;
+        while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+        if (existing == null || !Files.isDirectory(existing) || !Files.isWritable(existing)) {
+            throw new IllegalArgumentException(option + " " + v + ": bench cannot write in " + (existing == null ? folder : existing));
+        }
     }
 
     private static int positive(String name, String v, int min, int max) {

@@ -36,6 +36,23 @@ class OptionsTest {
     }
 
     @Test
+    void outputPathsAreCheckedBeforeTheRun(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path plain = Files.writeString(dir.resolve("plain"), "x");
+        assertThatThrownBy(() -> Options.parse(new String[] {"direct", "--out", "/dev/null"})).hasMessageContaining("--out is a folder, not the file");
+        assertThatThrownBy(() -> Options.parse(new String[] {"direct", "--out", plain.toString()})).hasMessageContaining("--out is a folder");
+        assertThatThrownBy(() -> Options.parse(new String[] {"direct", "--out", plain + "/run"})).hasMessageContaining("bench cannot write in " + plain);
+        assertThat(Options.parse(new String[] {"direct", "--out", dir + "/runs/today"}).outDir()).isEqualTo(dir.resolve("runs/today"));
+        assertThatThrownBy(() -> Options.parse(new String[] {"direct", "--json", dir.toString()})).hasMessageContaining("--json is a file, not the folder");
+        assertThatThrownBy(() -> Options.parse(new String[] {"direct", "--json", plain + "/x.json"})).as("found before a run of minutes, not after")
+                .hasMessageContaining("bench cannot write in " + plain);
+        assertThat(Options.parse(new String[] {"direct", "--json", dir + "/new/x.json"}).json()).isEqualTo(dir.resolve("new/x.json"));
+        assertThat(Options.parse(new String[] {"direct", "--json", "/dev/null"}).json()).as("a device is fine for the summary").hasToString("/dev/null");
+        Bench.writeJson(dir.resolve("new/x.json"), java.util.Map.of("scenario", "direct"));
+        assertThat(Files.readString(dir.resolve("new/x.json"))).as("its folder made").contains("\"scenario\" : \"direct\"");
+        assertThatThrownBy(() -> Options.parse(new String[] {"direct", "--pg-url", "postgres://127.0.0.1/test"})).hasMessageContaining("--pg-url is a PostgreSQL JDBC URL");
+    }
+
+    @Test
     void storeRunsInProcessWithABatchSize() {
         Options store = Options.parse(new String[] {"store", "--batch", "50", "--store", "postgres"});
         assertThat(store.batch()).isEqualTo(50);
@@ -78,7 +95,7 @@ class OptionsTest {
             assertThatThrownBy(() -> Options.parse(new String[] {"reconnect", "--aot-cache", "/dev/null"})).hasMessageContaining("not the special file");
             Path notAFolder = Files.writeString(dir.resolve("plain"), "x");
             assertThatThrownBy(() -> Options.parse(new String[] {"reconnect", "--aot-cache", notAFolder + "/node.aot"}))
-                    .as("checked before two minutes of training").hasMessageContaining("bench cannot make it in " + notAFolder);
+                    .as("checked before two minutes of training").hasMessageContaining("bench cannot write in " + notAFolder);
             Files.delete(notAFolder);
             assertThat(Options.parse(new String[] {"reconnect", "--aot-cache", dir + "/caches/new/node.aot"}).aotCache())
                     .as("folders still to make, in one bench may write").isEqualTo(dir.resolve("caches/new/node.aot"));
