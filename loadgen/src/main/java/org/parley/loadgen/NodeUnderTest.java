@@ -58,7 +58,7 @@ final class NodeUnderTest implements AutoCloseable {
      * said at once, before users are set up against it.
      */
     static void probe(String target) {
-        URI health = URI.create(target.endsWith("/") ? target : target + "/").resolve("health");
+        URI health = URI.create(target).resolve("/health");
         try {
             var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
             var r = http.send(HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());

@@ -47,7 +47,7 @@ final class StoreScenario {
     static Bench.Runs run(Options o) throws Exception {
         Path dir = Files.createTempDirectory("parley-bench-store");
         String schema = "bench_store_" + Long.toHexString(System.nanoTime());
-        try (Database db = o.store().equals("sqlite") ? SqliteDatabase.open(dir) : PostgresDatabase.open(o.pgUrl(), null, null, schema, 4, 30)) {
+        try (Database db = o.store().equals("sqlite") ? SqliteDatabase.open(dir) : PostgresDatabase.open(o.pgUrl(), null, null, schema, 4, PostgresDatabase.DEFAULT_TIMEOUT_SECONDS)) {
             try {
                 return measure(o, db);
             } finally {

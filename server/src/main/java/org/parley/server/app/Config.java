@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
+import org.parley.server.store.PostgresDatabase;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -106,7 +107,7 @@ public record Config(
             new Key("pg.password", "", "PostgreSQL password"),
             new Key("pg.schema", "", "schema for Parley's tables (created when missing)"),
             new Key("pg.poolSize", "16", "PostgreSQL connections"),
-            new Key("pg.timeoutSeconds", "30", "a statement running longer is cancelled, a connection silent twice as long is closed (0 = never)"),
+            new Key("pg.timeoutSeconds", Integer.toString(PostgresDatabase.DEFAULT_TIMEOUT_SECONDS), "a statement running longer is cancelled, a connection silent twice as long is closed (0 = never)"),
             new Key("auth.devCodes", "", "return sign-in codes in the response (default: true with sqlite, false with postgres)"),
             new Key("auth.codeTtlSeconds", "300", "how long a sign-in code is valid"),
             new Key("auth.codeMaxAttempts", "5", "wrong tries before a code is void"),

@@ -11,6 +11,8 @@ import org.postgresql.ds.PGSimpleDataSource;
  */
 public final class PostgresDatabase extends PooledDatabase {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PostgresDatabase.class);
+    /** {@code pg.timeoutSeconds}'s default. */
+    public static final int DEFAULT_TIMEOUT_SECONDS = 30;
 
     private PostgresDatabase(HikariDataSource pool) {
         super(pool, pool, true);
