@@ -84,6 +84,7 @@ final class NodeUnderTest implements AutoCloseable {
      * machine's memory and PostgreSQL's 100 connections.
      */
     static NodeUnderTest start(Options o) throws Exception {
+        if (o.relay()) return startRelay(o);
         if (o.aotCache() == null) return start(o, List.of());
         try {
             return start(o, AotCache.useArgs(o.aotCache()));
@@ -139,6 +140,30 @@ final class NodeUnderTest implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code --relay}: the {@link Relay} as a process of its own, with a lone node's JVM options, so
+     * that its CPU and memory are read and reported as a node's are.
+     */
+    private static NodeUnderTest startRelay(Options o) throws Exception {
+        Files.createDirectories(o.outDir());
+        Path log = o.outDir().resolve("relay.log");
+        List<String> cmd = new ArrayList<>(javaCommand());
+        cmd.addAll(heap(o, DriverProcess.machineBytes()));
+        cmd.addAll(extraJvmArgs());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Relay.class.getName()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.to(log.toFile())).start();
+        Thread stopOnExit = new Thread(p::destroy);
+        Runtime.getRuntime().addShutdownHook(stopOnExit);
+        try {
+            URI uri = awaitRunning(p, log, 60);
+            return new NodeUnderTest(List.of(uri), List.of(p), List.of(p.pid()), "relay (stores nothing)", null, () -> forget(stopOnExit), null);
+        } catch (Exception | Error e) {
+            p.destroyForcibly().waitFor();
+            forget(stopOnExit);
+            throw e;
+        }
+    }
+
     /** Drops a shutdown hook whose nodes are stopped (a --find-max search or a compare starts several in turn). */
     private static void forget(Thread stopOnExit) {
         try {
@@ -153,7 +178,7 @@ final class NodeUnderTest implements AutoCloseable {
      * Returns the node's URL, read from the line it prints once it listens.
      */
     private static URI awaitRunning(Process process, Path log, int seconds) throws Exception {
-        Pattern running = Pattern.compile("Parley is running at http://localhost:([0-9]+)/");
+        Pattern running = Pattern.compile("Parley (?:relay )?is running at http://localhost:([0-9]+)/");
         long deadline = System.currentTimeMillis() + seconds * 1_000L;
         while (System.currentTimeMillis() < deadline) {
             if (Files.exists(log)) {
@@ -205,12 +230,17 @@ final class NodeUnderTest implements AutoCloseable {
         return List.of(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC");
     }
 
+    /** {@code BENCH_NODE_JVM_ARGS}: more options for the server's JVM, a JFR recording for profiling, say. */
+    private static List<String> extraJvmArgs() {
+        String extra = System.getProperty("parley.nodeJvmArgs", "");
+        return extra.isBlank() ? List.of() : List.of(extra.trim().split("\\s+"));
+    }
+
     private static Process startProcess(Options o, String jar, List<String> jvmArgs, Path data, Path log, String schema) throws IOException {
         List<String> cmd = new ArrayList<>(javaCommand());
         cmd.addAll(heap(o, DriverProcess.machineBytes()));
         cmd.addAll(jvmArgs);
-        String extra = System.getProperty("parley.nodeJvmArgs", ""); // e.g. a JFR recording for profiling
-        if (!extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
+        cmd.addAll(extraJvmArgs());
         cmd.addAll(List.of("-jar", jar, "--host", "127.0.0.1", "--port", "0",
                 "--set", "auth.devCodes=true", "--set", "auth.codesPerPhonePerHour=100", "--set", "auth.lookupsPerUserPerHour=1000000"));
         if (schema != null) cmd.addAll(List.of("--store", "postgres", "--pg-url", o.pgUrl(), "--pg-schema", schema));

@@ -27,7 +27,8 @@ record Options(
         int mediaSize,
         int batch,
         int nodes,
-        Path aotCache) {
+        Path aotCache,
+        boolean relay) {
 
     /** PostgreSQL's 100 connections: the nodes share 80, 2 or more each. */
     static final int MAX_NODES = 40;
@@ -50,6 +51,8 @@ record Options(
                                   reconnect: any S above 0 runs the storm twice and measures the second
               --json FILE         write the summary as JSON
               --out DIR           folder for histograms and charts (default bench-results/<scenario>-<time>)
+              --relay             direct: drive a relay that stores nothing (bench starts it) instead of a node: the same
+                                  sockets, frames and checks, to tell the sockets' cost on this machine from the node's
               --find-max          raise the rate step by step until p99 passes --p99-bound; report the best that held
               --p99-bound MS      p99 bound for --find-max (default 50; group 100)
               --step-factor F     --find-max multiplies the rate by F each step (default 1.25; compare 1.5)
@@ -86,11 +89,12 @@ record Options(
         int batch = 15;
         int nodes = 1;
         Path json = null, out = null, aotCache = null;
-        boolean findMax = false;
+        boolean findMax = false, relay = false;
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
-            if (a.equals("--find-max")) {
-                findMax = true;
+            if (a.equals("--find-max") || a.equals("--relay")) {
+                if (a.equals("--find-max")) findMax = true;
+                else relay = true;
                 continue;
             }
             if (i + 1 >= args.length) throw new IllegalArgumentException(a + " needs a value");
@@ -153,6 +157,9 @@ record Options(
         if (aotCache != null && (target != null || List.of("store", "compare").contains(scenario))) {
             throw new IllegalArgumentException("--aot-cache is for the nodes bench starts: not with --target, store or compare");
         }
+        if (relay && (!scenario.equals("direct") || target != null || store.equals("postgres") || aotCache != null)) {
+            throw new IllegalArgumentException("--relay is for direct, and starts the relay itself: not with --target, --store postgres or --aot-cache");
+        }
         if (aotCache != null && Runtime.version().feature() < 25) {
             throw new IllegalArgumentException("--aot-cache needs a JDK 25 or newer (its method profiles, JEP 515); this is " + Runtime.version());
         }
@@ -171,7 +178,7 @@ record Options(
         if (out == null) out = Path.of("bench-results", scenario + "-" + java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-'));
         return new Options(scenario, target, store, pgUrl, clients == null ? defaultClients : clients, rate == null ? defaultRate : rate,
                 duration, warmup != null ? warmup : List.of("idle", "reconnect", "media").contains(scenario) ? 5 : 30, json, out, findMax, p99 != null ? p99 : scenario.equals("group") ? 100 : 50, groupSize, messages, pageSize,
-                stepFactor, compared, receipts, mediaSize, batch, nodes, aotCache);
+                stepFactor, compared, receipts, mediaSize, batch, nodes, aotCache, relay);
     }
 
     /**
@@ -180,7 +187,7 @@ record Options(
      */
     Options aotTraining(int devices, Path out) {
         return new Options("reconnect", null, store, pgUrl, devices, 0, 1, 5, null, out, false, p99BoundMs, groupSize, messages, pageSize,
-                stepFactor, compared, true, mediaSize, batch, 1, null);
+                stepFactor, compared, true, mediaSize, batch, 1, null, false);
     }
 
     /**

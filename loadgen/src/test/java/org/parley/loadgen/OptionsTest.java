@@ -36,6 +36,16 @@ class OptionsTest {
     }
 
     @Test
+    void aRelayIsForDirectAndStartedByBench() {
+        assertThat(Options.parse(new String[] {"direct", "--relay", "--find-max"}).relay()).isTrue();
+        assertThat(Options.parse(new String[] {"direct"}).relay()).isFalse();
+        for (String[] bad : new String[][] {{"group", "--relay"}, {"history", "--relay"}, {"direct", "--relay", "--target", "http://127.0.0.1:8080"},
+                {"direct", "--relay", "--store", "postgres"}, {"direct", "--relay", "--aot-cache", "/tmp/x.aot"}}) {
+            assertThatThrownBy(() -> Options.parse(bad)).as(String.join(" ", bad)).hasMessageContaining("--relay is for direct");
+        }
+    }
+
+    @Test
     void outputPathsAreCheckedBeforeTheRun(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path plain = Files.writeString(dir.resolve("plain"), "x");
         assertThatThrownBy(() -> Options.parse(new String[] {"direct", "--out", "/dev/null"})).hasMessageContaining("--out is a folder, not the file");
