@@ -26,12 +26,31 @@ public final class SqlMessageStore implements MessageStore {
     private static final int IN_CHUNK = 400;
     private final Database db;
     private final long pushDelayMillis;
+    /**
+     * Whether a batch is inserted before its repeats are looked up: on SQLite, whose one node is
+     * the only writer, when no message has an id of the clock (stored before migration 11, which
+     * the unique index of ids cannot tell a repeat of; none are written any more). The unique
+     * index then finds a repeat as it refuses the insert, and the batch runs again with the
+     * look-up, which otherwise took a sixth of the message writer's time (benchmarks.md 33). Not
+     * on PostgreSQL: a node of the version before 11 still running in a rolling upgrade may
+     * write such ids after this node has looked.
+     */
+    private final boolean insertFirst;
 
     /** @param pushDelayMillis how long after a message its push jobs fall due (see {@link SqlPushQueue#enqueue}) */
     public SqlMessageStore(Database db, long pushDelayMillis) {
         this.db = db;
         this.pushDelayMillis = pushDelayMillis;
+        this.insertFirst = db.kind().equals("sqlite") && db.read(c -> Sql.list(c, CLOCK_IDS_SQLITE, rs -> 1)).isEmpty();
     }
+
+    /**
+     * Whether any message has an id of the clock, asked once at start: through the partial index
+     * of such messages, which SQLite's planner would not choose by itself (it scanned the whole
+     * index of ids instead, seconds on a large database).
+     */
+    public static final String CLOCK_IDS_SQLITE = "SELECT 1 FROM messages INDEXED BY messages_by_client_id_before_v11 WHERE "
+            + MessageIds.madeFromTheClock("msg_id") + " LIMIT 1";
 
     /** A row of {@link #COLUMNS} (or {@link #M_COLUMNS}), read by position: history pages read fifty at a time. */
     static Message message(ResultSet rs) throws SQLException {
@@ -64,23 +83,25 @@ public final class SqlMessageStore implements MessageStore {
         Map<Key, String> ids = new HashMap<>(); // each distinct send's id, hashed once whatever the retries
         for (NewMessage m : batch) ids.computeIfAbsent(Key.of(m), k -> MessageIds.of(k.chatId(), k.senderId(), k.clientMsgId()));
         for (int attempt = 1; ; attempt++) {
+            boolean lookUp = !insertFirst || attempt > 1;
             try {
-                return db.write(c -> appendInTransaction(c, batch, ids));
+                return db.write(c -> appendInTransaction(c, batch, ids, lookUp));
             } catch (StoreException e) {
-                // Another node committed the same send between our lookup and insert (the
-                // unique index of ids refused ours): run again, and the lookup now finds it.
+                // The unique index of ids refused an insert: a repeat that was not looked up, or another
+                // node committed the same send between our look-up and insert. Run again (the seqs
+                // handed out roll back with the rest), and the look-up now finds it.
                 if (attempt >= 3 || !(e.getCause() instanceof SQLException sql) || !db.isUniqueViolation(sql)) throw e;
             }
         }
     }
 
-    private List<Appended> appendInTransaction(Connection c, List<NewMessage> batch, Map<Key, String> ids) throws SQLException {
+    private List<Appended> appendInTransaction(Connection c, List<NewMessage> batch, Map<Key, String> ids, boolean lookUp) throws SQLException {
         // Chats in a fixed order: two nodes committing batches that share chats lock their
         // chat_log rows in the same order, so they wait for each other instead of deadlocking.
         Map<String, List<NewMessage>> byChat = new TreeMap<>();
         for (NewMessage m : batch) byChat.computeIfAbsent(m.chatId(), k -> new ArrayList<>()).add(m);
 
-        Map<Key, Message> existing = findExisting(c, ids);
+        Map<Key, Message> existing = lookUp ? findExisting(c, ids) : Map.of();
 
         // Which messages are new, per chat, in batch order; then one statement numbers them all.
         Map<Key, Appended> results = new HashMap<>();

@@ -293,6 +293,9 @@ class SqliteDatabaseTest {
                         "c1", "g1", "k1", "u1", "c2", "g2", "k2", "u2"));
                 assertTrue(plan.contains("USING INDEX messages_by_msg_id (chat_id=? AND msg_id=?)"), plan);
                 assertTrue(plan.contains("USING INDEX messages_by_client_id_before_v11 (chat_id=? AND client_msg_id=? AND sender_id=?)"), plan);
+                // the store's question at start, whether it may insert before looking repeats up: the partial index, not all ids
+                String atStart = String.join("\n", Sql.list(c, "EXPLAIN QUERY PLAN " + SqlMessageStore.CLOCK_IDS_SQLITE, rs -> rs.getString(4)));
+                assertTrue(atStart.contains("messages_by_client_id_before_v11") && !atStart.contains("messages_by_msg_id"), atStart);
                 return null;
             });
         }
