@@ -92,9 +92,12 @@ record Options(
         boolean findMax = false, relay = false;
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
-            if (a.equals("--find-max") || a.equals("--relay")) {
-                if (a.equals("--find-max")) findMax = true;
-                else relay = true;
+            if (a.equals("--find-max")) {
+                findMax = true;
+                continue;
+            }
+            if (a.equals("--relay")) {
+                relay = true;
                 continue;
             }
             if (i + 1 >= args.length) throw new IllegalArgumentException(a + " needs a value");
