@@ -1,17 +1,23 @@
-// What a durable message costs SQLite in two layouts (docs/benchmarks.md, 33). Run from the
-// repository's root after a build (./bench builds it):
+// What a durable message costs SQLite in three layouts (docs/benchmarks.md, 33 and 34). Run from
+// the repository's root after a build (./bench builds it):
 //   java -cp loadgen/target/lib/sqlite-jdbc-3.54.1.0.jar:loadgen/target/lib/slf4j-api-2.0.20.jar \
-//        scripts/StoreLayouts.java indexed|journal BATCH FOLD_MS DIR
+//        scripts/StoreLayouts.java indexed|journal|riders BATCH FOLD_MS DIR
 // One thread commits batches of BATCH messages, each into another of 1,000 chats, with
 // synchronous=FULL in WAL mode, as fast as they commit, in a fresh database under DIR (deleted
 // after): "indexed" writes them into a table shaped like the node's `messages` (its key
 // (chat_id, seq) and its unique index of ids (chat_id, msg_id)), as the node does; "journal"
 // appends them to a table in arrival order (its rowid alone) and, FOLD_MS after the last fold
-// ended, moves what it holds into the indexed table in one transaction, in key order. After
-// 5 s it measures about 20 s: messages a second, the thread's CPU (user + kernel) per message,
-// the bytes the process wrote to disk per message (/proc/self/io) and the longest fold (the
-// writer waits for it). An experiment, not the node: the journal is never read, so a store
-// built this way would have to serve reads of what is not folded yet.
+// ended, moves what it holds into the indexed table in one transaction, in key order; "riders"
+// appends them to the journal too, keeps what is not folded in memory by chat, and has each
+// commit also carry the folds of the chats whose oldest message has waited FOLD_MS (oldest
+// first, about RIDER_ROWS messages a commit: a chat is folded whole): all of a chat's waiting
+// messages at once, from memory, and once a second the deletion of the journal's rows below the
+// oldest waiting message. After 5 s it measures about 20 s: messages a second, the thread's CPU
+// (user + kernel) per message, the bytes the process wrote to disk per message (/proc/self/io),
+// the longest fold (the writer waits for it), the longest transaction (from binding its first
+// row to its commit) and, for riders, the messages waiting in memory at the end; then riders
+// checks that every message is folded or waiting and that the journal holds every waiting one,
+// and fails if not. An experiment, not the node: nothing reads the journal or the memory.
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,15 +28,18 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 
 public class StoreLayouts {
+    /** About the most folded messages one commit of "riders" carries besides its own (a chat is folded whole). */
+    private static final int RIDER_ROWS = 300;
     private static final String COLUMNS = "(chat_id, seq, msg_id, sender_id, client_msg_id, body, sent_at)";
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 4 || !args[0].matches("indexed|journal") || !args[1].matches("[1-9][0-9]{0,3}") || !args[2].matches("[0-9]{1,5}")
+        if (args.length != 4 || !args[0].matches("indexed|journal|riders") || !args[1].matches("[1-9][0-9]{0,3}") || !args[2].matches("[0-9]{1,5}")
                 || !Files.isDirectory(Path.of(args[3]))) {
-            System.err.println("usage: StoreLayouts indexed|journal BATCH(1-9999) FOLD_MS(0-99999) DIR(an existing folder)");
+            System.err.println("usage: StoreLayouts indexed|journal|riders BATCH(1-9999) FOLD_MS(0-99999) DIR(an existing folder)");
             System.exit(2);
         }
-        boolean journal = args[0].equals("journal");
+        boolean riders = args[0].equals("riders");
+        boolean journal = args[0].equals("journal") || riders;
         int batch = Integer.parseInt(args[1]);
         long foldMs = Long.parseLong(args[2]);
         Path dir = Files.createTempDirectory(Path.of(args[3]), "store-layouts");
@@ -46,6 +55,11 @@ public class StoreLayouts {
             }
             c.setAutoCommit(false);
             PreparedStatement insert = c.prepareStatement("INSERT INTO " + (journal ? "journal " : "messages ") + COLUMNS + " VALUES (?,?,?,?,?,?,?)");
+            PreparedStatement logged = c.prepareStatement("INSERT INTO journal (id, " + COLUMNS.substring(1) + " VALUES (?,?,?,?,?,?,?,?)");
+            PreparedStatement folded = c.prepareStatement("INSERT INTO messages " + COLUMNS + " VALUES (?,?,?,?,?,?,?)");
+            // riders: each chat's messages not folded yet, chats in the order their oldest arrived
+            java.util.LinkedHashMap<Integer, java.util.ArrayDeque<Object[]>> waiting = new java.util.LinkedHashMap<>();
+            long journalId = 0, lastEmptied = System.nanoTime(), longestCommit = 0;
             PreparedStatement fold = c.prepareStatement("INSERT INTO messages " + COLUMNS + " SELECT " + COLUMNS.substring(1, COLUMNS.length() - 1)
                     + " FROM journal WHERE id <= ? ORDER BY chat_id, seq");
             PreparedStatement emptied = c.prepareStatement("DELETE FROM journal WHERE id <= ?");
@@ -63,20 +77,44 @@ public class StoreLayouts {
                     bytesAtStart = writtenBytes();
                 }
                 long now = System.currentTimeMillis();
+                long commitStart = System.nanoTime();
                 for (int i = 0; i < batch; i++, sent++) {
                     int chat = (int) (sent % 1000);
-                    insert.setString(1, "AZxMMnCg1A8BwFi7LE_" + chat);
-                    insert.setLong(2, ++seqs[chat]);
-                    insert.setString(3, "lLCuKNunW8NOoxgX0L" + Long.toHexString(random.nextLong())); // ids from a hash: in no order
-                    insert.setString(4, "AZxHDBSge_UjALGf-SNNag");
-                    insert.setString(5, "b" + sent + "-" + now);
-                    insert.setString(6, "{\"kind\":\"text\",\"text\":\"" + now + "\"}");
-                    insert.setLong(7, now);
-                    insert.addBatch();
+                    Object[] row = {"AZxMMnCg1A8BwFi7LE_" + chat, ++seqs[chat], "lLCuKNunW8NOoxgX0L" + Long.toHexString(random.nextLong()), // ids from a hash: in no order
+                            "AZxHDBSge_UjALGf-SNNag", "b" + sent + "-" + now, "{\"kind\":\"text\",\"text\":\"" + now + "\"}", now};
+                    PreparedStatement into = riders ? logged : insert;
+                    int at = 1;
+                    if (riders) into.setLong(at++, ++journalId);
+                    for (Object v : row) into.setObject(at++, v);
+                    into.addBatch();
+                    if (riders) waiting.computeIfAbsent(chat, k -> new java.util.ArrayDeque<>()).add(new Object[] {journalId, row});
                 }
-                insert.executeBatch();
+                (riders ? logged : insert).executeBatch();
+                if (riders) {
+                    // the folds this commit carries: whole chats, oldest first, while they are due and fit
+                    int rows = 0;
+                    for (var it = waiting.entrySet().iterator(); it.hasNext(); ) {
+                        var chat = it.next().getValue();
+                        if (now - (long) ((Object[]) chat.peekFirst()[1])[6] < foldMs || rows + chat.size() > RIDER_ROWS && rows > 0) break;
+                        for (Object[] m : chat) {
+                            Object[] row = (Object[]) m[1];
+                            for (int i = 0; i < row.length; i++) folded.setObject(i + 1, row[i]);
+                            folded.addBatch();
+                        }
+                        rows += chat.size();
+                        it.remove();
+                    }
+                    if (rows > 0) folded.executeBatch();
+                    if (System.nanoTime() - lastEmptied >= 1_000_000_000L) { // every row below the oldest waiting one is folded
+                        long oldest = waiting.isEmpty() ? journalId + 1 : (long) waiting.values().iterator().next().peekFirst()[0];
+                        emptied.setLong(1, oldest - 1);
+                        emptied.executeUpdate();
+                        lastEmptied = System.nanoTime();
+                    }
+                }
                 c.commit();
-                if (journal && (System.nanoTime() - lastFold) / 1_000_000 >= foldMs) {
+                if (cpuAtStart >= 0) longestCommit = Math.max(longestCommit, System.nanoTime() - commitStart);
+                if (journal && !riders && (System.nanoTime() - lastFold) / 1_000_000 >= foldMs) {
                     long foldStart = System.nanoTime(), last;
                     try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT max(id) FROM journal")) {
                         rs.next();
@@ -93,9 +131,35 @@ public class StoreLayouts {
             }
             long messages = sent - sentAtStart;
             double seconds = (System.nanoTime() - startedAt) / 1e9; // a fold may start or end the window late
+            double cpuPerMessage = (threads.getCurrentThreadCpuTime() - cpuAtStart) / 1000.0 / messages;
+            double kbPerMessage = (writtenBytes() - bytesAtStart) / 1024.0 / messages;
+            int unfolded = waiting.values().stream().mapToInt(java.util.ArrayDeque::size).sum();
+            if (riders) { // every message is folded or waiting, and the journal still holds every waiting one
+                long inTable;
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM messages")) {
+                    rs.next();
+                    inTable = rs.getLong(1);
+                }
+                long missing = 0;
+                try (PreparedStatement held = c.prepareStatement("SELECT 1 FROM journal WHERE id = ?")) {
+                    for (var chat : waiting.values()) {
+                        for (Object[] m : chat) {
+                            held.setLong(1, (long) m[0]);
+                            try (ResultSet rs = held.executeQuery()) {
+                                if (!rs.next()) missing++;
+                            }
+                        }
+                    }
+                }
+                if (inTable + unfolded != sent || missing > 0) {
+                    throw new IllegalStateException("riders lost track: " + sent + " sent, " + inTable + " folded, " + unfolded + " waiting, "
+                            + missing + " of them not in the journal");
+                }
+            }
             System.out.printf("%s, batches of %d%s: %,.0f msg/s, %.1f µs of CPU and %.1f KB written per message%n", args[0], batch,
-                    journal ? ", folded every " + foldMs + " ms (the longest fold " + longestFold / 1_000_000 + " ms)" : "", messages / seconds, (threads.getCurrentThreadCpuTime() - cpuAtStart) / 1000.0 / messages,
-                    (writtenBytes() - bytesAtStart) / 1024.0 / messages);
+                    (riders ? ", folded " + foldMs + " ms after they came (" + unfolded + " waiting at the end)"
+                    : journal ? ", folded every " + foldMs + " ms (the longest fold " + longestFold / 1_000_000 + " ms)" : "")
+                    + ", the longest transaction " + longestCommit / 1_000_000 + " ms", messages / seconds, cpuPerMessage, kbPerMessage);
         } finally {
             try (var files = Files.walk(dir)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
