@@ -57,6 +57,7 @@ public class StoreLayouts {
             PreparedStatement insert = c.prepareStatement("INSERT INTO " + (journal ? "journal " : "messages ") + COLUMNS + " VALUES (?,?,?,?,?,?,?)");
             PreparedStatement logged = c.prepareStatement("INSERT INTO journal (id, " + COLUMNS.substring(1) + " VALUES (?,?,?,?,?,?,?,?)");
             PreparedStatement folded = c.prepareStatement("INSERT INTO messages " + COLUMNS + " VALUES (?,?,?,?,?,?,?)");
+            PreparedStatement appended = riders ? logged : insert; // where a commit's own messages go
             // riders: each chat's messages not folded yet, chats in the order their oldest arrived
             java.util.LinkedHashMap<Integer, java.util.ArrayDeque<Object[]>> waiting = new java.util.LinkedHashMap<>();
             long journalId = 0, lastEmptied = System.nanoTime(), longestCommit = 0;
@@ -82,14 +83,13 @@ public class StoreLayouts {
                     int chat = (int) (sent % 1000);
                     Object[] row = {"AZxMMnCg1A8BwFi7LE_" + chat, ++seqs[chat], "lLCuKNunW8NOoxgX0L" + Long.toHexString(random.nextLong()), // ids from a hash: in no order
                             "AZxHDBSge_UjALGf-SNNag", "b" + sent + "-" + now, "{\"kind\":\"text\",\"text\":\"" + now + "\"}", now};
-                    PreparedStatement into = riders ? logged : insert;
                     int at = 1;
-                    if (riders) into.setLong(at++, ++journalId);
-                    for (Object v : row) into.setObject(at++, v);
-                    into.addBatch();
+                    if (riders) appended.setLong(at++, ++journalId);
+                    for (Object v : row) appended.setObject(at++, v);
+                    appended.addBatch();
                     if (riders) waiting.computeIfAbsent(chat, k -> new java.util.ArrayDeque<>()).add(new Object[] {journalId, row});
                 }
-                (riders ? logged : insert).executeBatch();
+                appended.executeBatch();
                 if (riders) {
                     // the folds this commit carries: whole chats, oldest first, while they are due and fit
                     int rows = 0;
