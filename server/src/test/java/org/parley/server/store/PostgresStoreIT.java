@@ -6,7 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.DriverManager;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import org.parley.server.account.DeviceStore.DeviceRecord;
+import org.parley.server.account.SqlAccountStore;
+import org.parley.server.account.SqlDeviceStore;
+import org.parley.server.auth.Tokens;
 import org.parley.server.message.MessageIds;
 import org.parley.server.message.MessageStore.Appended;
 import org.parley.server.message.MessageStore.NewMessage;
@@ -182,6 +191,37 @@ class PostgresStoreIT extends StoreContract {
             assertTrue(fromA.get(1).duplicate() ^ fromB.get(0).duplicate(), "exactly one of them stored it");
             assertEquals(List.of(1L, 2L, 3L, 4L), a.after("c1", 0, 10).stream().map(m -> m.seq()).toList(), "no gap, nothing twice");
         }
+    }
+
+    @Test
+    void lastSeenTimesAreWrittenInPlaceWithoutNewIndexEntries() {
+        var accounts = new SqlAccountStore(db);
+        var devices = new SqlDeviceStore(db);
+        String user = accounts.createOrGet("+14155550123", "u-many-devices", 1000).userId();
+        for (int i = 0; i < 400; i++) { // rows of a device's real sizes, enough to fill several pages
+            devices.create(new DeviceRecord(String.format("dev-%018d", i), user, "Phone " + i, 1000, null, null), Tokens.sha256("token-" + i));
+        }
+        Map<String, Long> connected = new TreeMap<>(); // one device in ten connects, on every page
+        for (int i = 0; i < 400; i += 10) connected.put(String.format("dev-%018d", i), 2000L);
+        Supplier<Map<String, Long>> blocks = () -> db.read(c -> {
+            Map<String, Long> out = new TreeMap<>();
+            for (String row : Sql.list(c, "SELECT device_id || ' ' || (ctid::text::point)[0]::bigint FROM devices", rs -> rs.getString(1))) {
+                String[] parts = row.split(" ");
+                if (connected.containsKey(parts[0])) out.put(parts[0], Long.parseLong(parts[1]));
+            }
+            return out;
+        });
+        var before = blocks.get();
+        assertTrue(new HashSet<>(before.values()).size() >= 3, "the devices fill several pages: " + before);
+        devices.touch(connected);
+        assertEquals(before, blocks.get(), "each new version on its row's own page (a heap-only update, no index written)");
+        assertEquals(List.of(2000L), db.read(c -> Sql.list(c, "SELECT DISTINCT last_seen_at FROM devices WHERE device_id IN ("
+                + String.join(", ", Collections.nCopies(connected.size(), "?")) + ")", rs -> rs.getLong(1), connected.keySet().toArray())),
+                "and every time stored");
+        assertEquals(List.of("chat_log fillfactor=80", "cursors fillfactor=80", "devices fillfactor=80", "users fillfactor=80"),
+                db.read(c -> Sql.list(c, "SELECT relname || ' ' || array_to_string(reloptions, ',') FROM pg_class"
+                        + " WHERE relnamespace = ?::regnamespace AND relname IN ('devices', 'users', 'chat_log', 'cursors') ORDER BY relname",
+                        rs -> rs.getString(1), schema)));
     }
 
     /** A schema migrated to {@code version}, written to with {@code writeOld}, then opened at the latest version for {@code check}. */
