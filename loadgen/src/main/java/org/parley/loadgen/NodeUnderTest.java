@@ -227,7 +227,18 @@ final class NodeUnderTest implements AutoCloseable {
      * JVM's module access must be the same for a cache and the nodes that use it.
      */
     static List<String> javaCommand() {
-        return List.of(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC");
+        return javaCommand(ProcessHandle.current().info().command().orElse("java"), extraJvmArgs());
+    }
+
+    /**
+     * {@code java} and its options: the parallel collector, unless {@code extra} (what
+     * {@code BENCH_NODE_JVM_ARGS} adds) names another, which then takes its place (the JVM
+     * refuses two), so that an AOT cache is also made with the nodes' collector.
+     */
+    static List<String> javaCommand(String java, List<String> extra) {
+        String collector = extra.stream().filter(a -> a.matches("-XX:\\+Use(Serial|Parallel|G1|Z|Shenandoah|Epsilon)GC")).findFirst()
+                .orElse("-XX:+UseParallelGC");
+        return List.of(java, "--enable-native-access=ALL-UNNAMED", collector);
     }
 
     /** {@code BENCH_NODE_JVM_ARGS}: more options for the server's JVM, a JFR recording for profiling, say. */

@@ -29,6 +29,18 @@ class NodeUnderTestTest {
     }
 
     @Test
+    void aCollectorNamedInTheNodesExtraOptionsReplacesTheParallelOne() {
+        assertThat(NodeUnderTest.javaCommand("java", List.of("-Xmn64m")))
+                .containsExactly("java", "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC");
+        assertThat(NodeUnderTest.javaCommand("java", List.of("-Xlog:gc", "-XX:+UseG1GC")))
+                .as("the JVM refuses two collectors; an AOT cache is made with the nodes' one")
+                .containsExactly("java", "--enable-native-access=ALL-UNNAMED", "-XX:+UseG1GC");
+        assertThat(NodeUnderTest.javaCommand("java", List.of("-XX:+UseZGC"))).endsWith("-XX:+UseZGC");
+        assertThat(NodeUnderTest.javaCommand("java", List.of("-XX:+UseMaximumCompactionOnSystemGC"))).as("an option, not a collector")
+                .endsWith("-XX:+UseParallelGC");
+    }
+
+    @Test
     void nodesOfAReconnectStormTakeTheirWholeHeapAtStartWhenTheyFitInAQuarterOfTheMachine() {
         long gib = 1L << 30;
         List<String> touched = List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch");

@@ -91,6 +91,10 @@ public final class Connections {
         framesOut.increment();
     }
 
+    void framesSent(int n) {
+        framesOut.increment(n);
+    }
+
     void messageSent() {
         messagesOut.increment();
     }

@@ -3,6 +3,7 @@ package org.parley.server.transport.ws;
 import io.vertx.core.Context;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -396,13 +397,15 @@ final class DeviceSocket implements WsChannel.Listener {
     private void finishSync(String id, MessageService.SyncBatch batch) {
         syncRunning = false;
         if (closed) return;
+        List<byte[]> frames = new ArrayList<>(batch.messages().size() + 1);
         for (Message m : batch.messages()) {
             boolean mine = m.senderId().equals(principal.userId()) && !m.bySystem();
-            writeJson(WireJson.encodeBytes(mine ? m.withStatus(Status.sent, null, null) : m));
+            frames.add(WireJson.encodeBytes(mine ? m.withStatus(Status.sent, null, null) : m));
             connections.messageSent();
             lastSent.merge(m.chatId(), m.seq(), Math::max);
         }
-        write(new Frames.Synced(id, batch.more()));
+        frames.add(WireJson.encodeBytes(new Frames.Synced(id, batch.more())));
+        writeJsonAll(frames);
         if (!batch.more()) goLive();
     }
 
@@ -467,6 +470,18 @@ final class DeviceSocket implements WsChannel.Listener {
             connections.slowConsumerClosed();
             close(CloseCodes.SLOW_CONSUMER, "outbound queue full; reconnect and sync");
         }
+    }
+
+    /**
+     * Frames that go out together (a sync's answer): in one buffer as many as the socket takes
+     * before its high mark, the rest as {@link #writeJson} would (into the backlog, counted
+     * towards its bound).
+     */
+    private void writeJsonAll(List<byte[]> frames) {
+        if (closed || !ws.isOpen()) return;
+        int written = backlog.isEmpty() ? ws.writeTexts(frames) : 0;
+        connections.framesSent(written);
+        for (byte[] json : frames.subList(written, frames.size())) writeJson(json);
     }
 
     /** The reader caught up: what waited goes out, as long as there is room. */
