@@ -205,9 +205,8 @@ class PostgresStoreIT extends StoreContract {
         for (int i = 0; i < 400; i += 10) connected.put(String.format("dev-%018d", i), 2000L);
         Supplier<Map<String, Long>> blocks = () -> db.read(c -> {
             Map<String, Long> out = new TreeMap<>();
-            for (String row : Sql.list(c, "SELECT device_id || ' ' || (ctid::text::point)[0]::bigint FROM devices", rs -> rs.getString(1))) {
-                String[] parts = row.split(" ");
-                if (connected.containsKey(parts[0])) out.put(parts[0], Long.parseLong(parts[1]));
+            for (var row : Sql.list(c, "SELECT device_id, (ctid::text::point)[0]::bigint FROM devices", rs -> Map.entry(rs.getString(1), rs.getLong(2)))) {
+                if (connected.containsKey(row.getKey())) out.put(row.getKey(), row.getValue());
             }
             return out;
         });

@@ -17,7 +17,6 @@ import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 class WsChannelTest {
