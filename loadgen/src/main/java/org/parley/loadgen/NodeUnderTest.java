@@ -31,6 +31,8 @@ final class NodeUnderTest implements AutoCloseable {
     /** Gathers the planner's statistics of the store once a scenario is set up; or null. */
     private final Analyzer analyzer;
     private long cpuTicksAtMark;
+    /** Each JIT compiler thread's CPU ticks when last read, by pid/tid ({@link #jitCpuSeconds}). */
+    private final java.util.Map<String, Long> jitTicksSeen = new java.util.HashMap<>();
     private long markNanos;
 
     /** What {@link #analyze} runs: the statistics of the server's store gathered, as its autovacuum would. */
@@ -409,14 +411,53 @@ final class NodeUnderTest implements AutoCloseable {
         long sum = 0;
         for (long pid : statsPids) {
             try {
-                String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                sum += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+                sum += ticks(Files.readString(Path.of("/proc/" + pid + "/stat")));
             } catch (IOException | RuntimeException e) {
                 return -1; // a node gone: no figure rather than a wrong one
             }
         }
         return sum;
+    }
+
+    /**
+     * CPU seconds the nodes' JIT compiler threads (C1 and C2) have used so far, all nodes together;
+     * null for a node bench did not start, or when one cannot be read. HotSpot may stop a compiler
+     * thread when its queue empties: what each thread was last seen to use stays counted, so the
+     * figure never goes back (a thread that starts and stops between two calls is missed).
+     */
+    synchronized Double jitCpuSeconds() {
+        if (statsPids.isEmpty() || store.startsWith("ejabberd")) return null;
+        for (long pid : statsPids) {
+            try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+                for (Path task : (Iterable<Path>) tasks::iterator) {
+                    String stat;
+                    try {
+                        stat = Files.readString(task.resolve("stat"));
+                    } catch (IOException e) {
+                        continue; // a thread that ended meanwhile
+                    }
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
+                        jitTicksSeen.merge(pid + "/" + task.getFileName(), ticks(stat), Math::max);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
+        return jitTicksSeen.values().stream().mapToLong(Long::longValue).sum() / 100.0; // USER_HZ
+    }
+
+    /** CPU seconds of all the nodes so far; null as for {@link #cpuPercentSinceMark}. */
+    Double cpuSeconds() {
+        long ticks = cpuTicks();
+        return statsPids.isEmpty() || ticks < 0 ? null : ticks / 100.0;
+    }
+
+    /** utime + stime of a /proc stat line (the fields after the name, which may hold spaces). */
+    private static long ticks(String stat) {
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
     /** Stops the nodes, then removes what they stored (a run writes up to gigabytes); their logs stay in the run's folder. */

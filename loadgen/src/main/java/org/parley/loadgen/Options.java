@@ -28,7 +28,8 @@ record Options(
         int batch,
         int nodes,
         Path aotCache,
-        boolean relay) {
+        boolean relay,
+        int warmupStorms) {
 
     /** PostgreSQL's 100 connections: the nodes share 80, 2 or more each. */
     static final int MAX_NODES = 40;
@@ -48,7 +49,9 @@ record Options(
               --duration S        measured seconds (default 20)
               --warmup S          seconds of load excluded from the figures, while the JIT compiles the hot paths
                                   of node and driver (default 30 for direct, group, history, store, compare; else 5);
-                                  reconnect: any S above 0 runs the storm twice and measures the second
+                                  reconnect: any S above 0 runs --warmup-storms storms before the measured one
+              --warmup-storms N   reconnect: storms before the measured one, 0 to 5 (default 3: the nodes' JIT
+                                  compilers still work seconds in the second and third storms, little in the fourth)
               --json FILE         write the summary as JSON
               --out DIR           folder for histograms and charts (default bench-results/<scenario>-<time>)
               --relay             direct: drive a relay that stores nothing (bench starts it) instead of a node: the same
@@ -88,6 +91,7 @@ record Options(
         int mediaSize = 1 << 20;
         int batch = 15;
         int nodes = 1;
+        Integer warmupStorms = null;
         Path json = null, out = null, aotCache = null;
         boolean findMax = false, relay = false;
         for (int i = 1; i < args.length; i++) {
@@ -133,6 +137,7 @@ record Options(
                 case "--media-size" -> mediaSize = positive(a, v, 1, 100 << 20);
                 case "--batch" -> batch = positive(a, v, 1, 10_000);
                 case "--nodes" -> nodes = positive(a, v, 1, MAX_NODES);
+                case "--warmup-storms" -> warmupStorms = positive(a, v, 0, 5);
                 case "--aot-cache" -> aotCache = fileToWrite(a, v, false);
                 case "--receipts" -> {
                     if (!v.equals("on") && !v.equals("off")) throw new IllegalArgumentException("--receipts is on or off, got " + v);
@@ -152,6 +157,10 @@ record Options(
         }
         if (scenario.equals("store") && (target != null || findMax)) {
             throw new IllegalArgumentException("store runs the stores in this process as fast as they commit: no --target, no --find-max");
+        }
+        if (warmupStorms != null && !scenario.equals("reconnect")) throw new IllegalArgumentException("--warmup-storms is for reconnect");
+        if (warmupStorms != null && warmupStorms > 0 && warmup != null && warmup == 0) {
+            throw new IllegalArgumentException("--warmup 0 runs no warm-up storm: give --warmup-storms 0, or leave out --warmup 0");
         }
         if (nodes > 1 && !List.of("idle", "reconnect").contains(scenario)) throw new IllegalArgumentException("--nodes is for idle and reconnect");
         if (nodes > 1 && (target != null || !store.equals("postgres"))) {
@@ -181,7 +190,7 @@ record Options(
         if (out == null) out = Path.of("bench-results", scenario + "-" + java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-'));
         return new Options(scenario, target, store, pgUrl, clients == null ? defaultClients : clients, rate == null ? defaultRate : rate,
                 duration, warmup != null ? warmup : List.of("idle", "reconnect", "media").contains(scenario) ? 5 : 30, json, out, findMax, p99 != null ? p99 : scenario.equals("group") ? 100 : 50, groupSize, messages, pageSize,
-                stepFactor, compared, receipts, mediaSize, batch, nodes, aotCache, relay);
+                stepFactor, compared, receipts, mediaSize, batch, nodes, aotCache, relay, warmupStorms != null ? warmupStorms : 3);
     }
 
     /**
@@ -190,7 +199,7 @@ record Options(
      */
     Options aotTraining(int devices, Path out) {
         return new Options("reconnect", null, store, pgUrl, devices, 0, 1, 5, null, out, false, p99BoundMs, groupSize, messages, pageSize,
-                stepFactor, compared, true, mediaSize, batch, 1, null, false);
+                stepFactor, compared, true, mediaSize, batch, 1, null, false, 1);
     }
 
     /**

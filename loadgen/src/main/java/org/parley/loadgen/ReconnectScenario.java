@@ -18,8 +18,9 @@ import org.HdrHistogram.Histogram;
  * reconnect: --clients devices are connected and caught up, then all drop; while they are
  * away each gets 20 messages in its chat; then all reconnect at once, each sending its
  * cursor, and must receive exactly those messages, in order, before {@code synced}. Unless
- * {@code --warmup 0}, the storm runs twice and the second is measured, so that the nodes meet
- * it with its paths warm, as a node that has been serving devices would (benchmarks.md 29). Reports
+ * {@code --warmup 0}, {@code --warmup-storms} storms (3 by default) run before the measured one,
+ * so that the nodes meet it with its paths compiled, as a node that has been serving devices
+ * would (benchmarks.md 29, 36). Reports
  * the time until the last device was caught up (maxMs) and per-device sync times. With
  * {@code --nodes N} the devices are split over N nodes on one PostgreSQL schema, each node's
  * held by a {@link ReconnectWorker} process of its own, told to reconnect at the same moment.
@@ -65,7 +66,9 @@ final class ReconnectScenario extends Scenario {
             return;
         }
         int from = 0, block = 1;
-        long maxSeconds = 10_800; // above what this run may take: three feeds of up to 30 min, three rounds of up to 15; bounded all the same
+        // above what this run may take (a feed and a round per storm, the first round's and the
+        // measured one's besides: each feed up to 30 min, each round up to 15); bounded all the same
+        long maxSeconds = (2L + o.warmupStorms()) * 45 * 60;
         for (int k = 0; k < nodes.size(); k++) {
             int count = DriverProcess.share(devices.size(), nodes.size(), k);
             Path file = Files.createTempFile("parley-reconnect-devices", ".txt");
@@ -120,21 +123,36 @@ final class ReconnectScenario extends Scenario {
         System.err.printf("connecting %,d devices once ...%n", devices.size());
         SyncingDevices.Outcome first = connectAll(1);
         if (failed(first, "the first round")) return result(first, 1);
-        if (warmupS > 0) {
-            // The warm-up storm: the same as below, not measured.
-            System.err.printf("warm-up: writing %,d messages while they are away, then all reconnect ...%n", (long) devices.size() * missed);
+        int storms = warmupS > 0 ? o.warmupStorms() : 0;
+        for (int s = 1; s <= storms; s++) {
+            // A warm-up storm: the same as below, not measured.
+            System.err.printf("warm-up storm %d of %d: writing %,d messages while they are away, then all reconnect ...%n", s, storms,
+                    (long) devices.size() * missed);
             feed(missed);
             node.analyze();
+            Double jit = node.jitCpuSeconds();
             SyncingDevices.Outcome w = connectAll(missed);
-            System.err.printf("  warm-up storm: %,d devices caught up in %.1f s%n", w.synced(), w.allSyncedMs() / 1000);
-            if (failed(w, "the warm-up storm")) return result(w, missed);
+            System.err.printf("  warm-up storm %d: %,d devices caught up in %.1f s%s%n", s, w.synced(), w.allSyncedMs() / 1000, jitSince(jit));
+            if (failed(w, "warm-up storm " + s)) return result(w, missed);
         }
         // Away: each device's chat gets 20 more messages.
         System.err.printf("writing %,d messages while they are away ...%n", (long) devices.size() * missed);
         feed(missed);
         node.analyze(); // the rows just written, as the store's autovacuum would have after so many
         System.err.printf("reconnecting %,d devices at once ...%n", devices.size());
-        return result(connectAll(missed), missed);
+        Double jit = node.jitCpuSeconds();
+        SyncingDevices.Outcome measured = connectAll(missed);
+        System.err.printf("  measured storm: %,d devices caught up in %.1f s%s%n", measured.synced(), measured.allSyncedMs() / 1000, jitSince(jit));
+        return result(measured, missed);
+    }
+
+    /**
+     * The nodes' JIT compilers' CPU during a storm, when bench started the nodes: still seconds
+     * of it in a storm means their paths were not yet warm (benchmarks.md 36).
+     */
+    private String jitSince(Double before) {
+        Double now = node.jitCpuSeconds();
+        return before == null || now == null ? "" : String.format("; the nodes' JIT compilers used %.1f s of CPU meanwhile", now - before);
     }
 
     /**

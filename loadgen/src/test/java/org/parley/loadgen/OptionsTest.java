@@ -25,6 +25,18 @@ class OptionsTest {
     }
 
     @Test
+    void reconnectWarmsUpWithStormsOfItsOwn() {
+        assertThat(Options.parse(new String[] {"reconnect"}).warmupStorms()).as("the nodes' JIT still busy in the third storm").isEqualTo(3);
+        assertThat(Options.parse(new String[] {"reconnect", "--warmup-storms", "0"}).warmupStorms()).isZero();
+        assertThat(Options.parse(new String[] {"reconnect", "--warmup-storms", "5"}).warmupStorms()).isEqualTo(5);
+        assertThatThrownBy(() -> Options.parse(new String[] {"reconnect", "--warmup-storms", "6"})).hasMessageContaining("--warmup-storms must be an integer in 0..5");
+        assertThatThrownBy(() -> Options.parse(new String[] {"reconnect", "--warmup-storms", "-1"})).hasMessageContaining("0..5");
+        assertThatThrownBy(() -> Options.parse(new String[] {"direct", "--warmup-storms", "1"})).hasMessageContaining("--warmup-storms is for reconnect");
+        assertThatThrownBy(() -> Options.parse(new String[] {"reconnect", "--warmup", "0", "--warmup-storms", "2"})).hasMessageContaining("--warmup 0 runs no warm-up storm");
+        assertThat(Options.parse(new String[] {"reconnect", "--warmup", "0", "--warmup-storms", "0"}).warmupS()).isZero();
+    }
+
+    @Test
     void badOptionsAreRefusedWithAReason() {
         assertThatThrownBy(() -> Options.parse(new String[] {})).hasMessageContaining("scenario");
         assertThatThrownBy(() -> Options.parse(new String[] {"stampede"})).hasMessageContaining("unknown scenario");
@@ -118,6 +130,7 @@ class OptionsTest {
             assertThat(training.clients()).isEqualTo(300);
             assertThat(training.nodes()).isEqualTo(1);
             assertThat(training.warmupS()).as("the storm twice").isPositive();
+            assertThat(training.warmupStorms()).isEqualTo(1);
             assertThat(training.aotCache()).as("a training run uses no cache").isNull();
             assertThat(training.outDir()).isEqualTo(dir);
         } finally {

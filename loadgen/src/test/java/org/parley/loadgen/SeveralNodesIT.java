@@ -56,7 +56,7 @@ class SeveralNodesIT {
         try (NodeUnderTest node = NodeUnderTest.start(o); ReconnectScenario reconnect = new ReconnectScenario(o, node)) {
             reconnect.setUp();
             assertThat(driverProcesses()).isEqualTo(2);
-            r = reconnect.run(0, 5, 0); // with a warm-up storm: every device gets 20 messages more before
+            r = reconnect.run(0, 5, 0); // with warm-up storms: every device gets 20 more messages before each storm
         }
         assertThat(driverProcesses()).isZero();
         assertThat(r.correct()).as("nothing lost, doubled or out of order: %s", r).isTrue();
