@@ -124,35 +124,30 @@ final class ReconnectScenario extends Scenario {
         SyncingDevices.Outcome first = connectAll(1);
         if (failed(first, "the first round")) return result(first, 1);
         int storms = warmupS > 0 ? o.warmupStorms() : 0;
-        for (int s = 1; s <= storms; s++) {
-            // A warm-up storm: the same as below, not measured.
-            System.err.printf("warm-up storm %d of %d: writing %,d messages while they are away, then all reconnect ...%n", s, storms,
-                    (long) devices.size() * missed);
-            feed(missed);
-            node.analyze();
-            Double jit = node.jitCpuSeconds();
-            SyncingDevices.Outcome w = connectAll(missed);
-            System.err.printf("  warm-up storm %d: %,d devices caught up in %.1f s%s%n", s, w.synced(), w.allSyncedMs() / 1000, jitSince(jit));
+        for (int s = 1; s <= storms; s++) { // the same as the measured storm, not measured
+            SyncingDevices.Outcome w = storm(missed, "warm-up storm " + s + " of " + storms);
             if (failed(w, "warm-up storm " + s)) return result(w, missed);
         }
-        // Away: each device's chat gets 20 more messages.
-        System.err.printf("writing %,d messages while they are away ...%n", (long) devices.size() * missed);
-        feed(missed);
-        node.analyze(); // the rows just written, as the store's autovacuum would have after so many
-        System.err.printf("reconnecting %,d devices at once ...%n", devices.size());
-        Double jit = node.jitCpuSeconds();
-        SyncingDevices.Outcome measured = connectAll(missed);
-        System.err.printf("  measured storm: %,d devices caught up in %.1f s%s%n", measured.synced(), measured.allSyncedMs() / 1000, jitSince(jit));
-        return result(measured, missed);
+        return result(storm(missed, "measured storm"), missed);
     }
 
     /**
-     * The nodes' JIT compilers' CPU during a storm, when bench started the nodes: still seconds
-     * of it in a storm means their paths were not yet warm (benchmarks.md 36).
+     * One storm: each device's chat gets {@code missed} more messages while the devices are away,
+     * then all reconnect at once. Its line in the log gives the nodes' JIT compilers' CPU during
+     * it, when bench started the nodes: still seconds of it means their paths were not yet warm
+     * (benchmarks.md 36).
      */
-    private String jitSince(Double before) {
-        Double now = node.jitCpuSeconds();
-        return before == null || now == null ? "" : String.format("; the nodes' JIT compilers used %.1f s of CPU meanwhile", now - before);
+    private SyncingDevices.Outcome storm(int missed, String name) throws Exception {
+        System.err.printf("%s: writing %,d messages while they are away ...%n", name, (long) devices.size() * missed);
+        feed(missed);
+        node.analyze(); // the rows just written, as the store's autovacuum would have after so many
+        System.err.printf("%s: reconnecting %,d devices at once ...%n", name, devices.size());
+        Double before = node.jitCpuSeconds();
+        SyncingDevices.Outcome r = connectAll(missed);
+        Double after = node.jitCpuSeconds();
+        System.err.printf("  %s: %,d devices caught up in %.1f s%s%n", name, r.synced(), r.allSyncedMs() / 1000,
+                before == null || after == null ? "" : String.format("; the nodes' JIT compilers used %.1f s of CPU meanwhile", after - before));
+        return r;
     }
 
     /**

@@ -87,10 +87,6 @@ public final class Connections {
         }
     }
 
-    void frameSent() {
-        framesOut.increment();
-    }
-
     void framesSent(int n) {
         framesOut.increment(n);
     }

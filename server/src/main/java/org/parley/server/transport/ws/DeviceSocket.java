@@ -461,7 +461,7 @@ final class DeviceSocket implements WsChannel.Listener {
         if (closed || !ws.isOpen()) return; // gone: the close callback runs (or ran) on this loop
         if (backlog.isEmpty() && ws.isWritable()) {
             ws.writeText(json);
-            connections.frameSent();
+            connections.framesSent(1);
             return;
         }
         backlog.add(json);
@@ -496,7 +496,7 @@ final class DeviceSocket implements WsChannel.Listener {
             byte[] json = backlog.poll();
             backlogBytes -= json.length;
             ws.writeText(json);
-            connections.frameSent();
+            connections.framesSent(1);
         }
     }
 
